@@ -1,0 +1,76 @@
+//! The raw command line, as clap derives it. [`super::config`] turns it into a validated `Config`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "reel",
+    version,
+    about = "A command-line film studio: from a 48-hour challenge brief to a finished short film",
+    long_about = "reel writes a screenplay with a model trained on film subtitles, plans its shots into a SQLite \
+                  shot database, matches them to archival footage, swaps faces, voices the lines and cuts the film. \
+                  Every step is a job in the database, so a production stopped at any moment resumes where it \
+                  stopped."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The database file; its folder is the workspace where productions, models and corpora live.
+    #[arg(long, global = true, env = "REEL_DB", default_value = "reel.db", value_name = "PATH")]
+    pub db: PathBuf,
+
+    /// Log filter for diagnostics on stderr (e.g. `info`, `reel=debug`).
+    #[arg(long, global = true, env = "REEL_LOG", default_value = "warn", value_name = "FILTER")]
+    pub log: String,
+
+    /// Plain progress lines instead of a progress bar, even on a terminal.
+    #[arg(long, global = true, env = "REEL_PLAIN")]
+    pub plain: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show each stage's job counts (pending, running, done, failed) and every failure, from the database alone.
+    Status {
+        /// Only this production.
+        production: Option<String>,
+        /// Machine-readable output.
+        #[arg(long, env = "REEL_JSON")]
+        json: bool,
+    },
+    /// Run whatever is not done: reclaim jobs of stopped workers, re-check finished work, run the rest.
+    Resume {
+        /// Only this production (default: every production and library job).
+        production: Option<String>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// List productions with their progress.
+    Productions {
+        #[arg(long, env = "REEL_JSON")]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Cores to fill with jobs (default: one per core).
+    #[arg(long, env = "REEL_WORKERS", value_name = "N")]
+    pub workers: Option<usize>,
+
+    /// Seconds a claimed job's lease lasts without a heartbeat.
+    #[arg(long, env = "REEL_LEASE_SECS", default_value_t = 30, value_name = "SECS", hide = true)]
+    pub lease_secs: u64,
+
+    /// First retry delay in milliseconds; it doubles with each attempt.
+    #[arg(long, env = "REEL_BACKOFF_MS", default_value_t = 1000, value_name = "MS", hide = true)]
+    pub backoff_ms: u64,
+}

@@ -1,0 +1,74 @@
+//! The validated configuration: every value a user gave has been checked here, with an error that names it.
+
+use std::time::Duration;
+
+use super::args::{Cli, Command, GlobalArgs, RunArgs};
+use crate::name::{NameError, ProductionName};
+use crate::scheduler::SchedulerConfig;
+use crate::workspace::Workspace;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Name(#[from] NameError),
+    #[error("--workers must be at least 1 (got {0})")]
+    Workers(usize),
+    #[error("--lease-secs must be at least 1")]
+    Lease,
+    #[error("cannot resolve the database path {path}: {source}")]
+    DbPath {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug)]
+pub struct Config {
+    pub workspace: Workspace,
+    pub log: String,
+    pub plain: bool,
+    pub action: Action,
+}
+
+#[derive(Debug)]
+pub enum Action {
+    Status { production: Option<ProductionName>, json: bool },
+    Resume { production: Option<ProductionName>, scheduler: SchedulerConfig },
+    Productions { json: bool },
+}
+
+impl Config {
+    pub fn from_cli(cli: Cli) -> Result<Config, ConfigError> {
+        let Cli { global: GlobalArgs { db, log, plain }, command } = cli;
+        let workspace = Workspace::for_db(&db).map_err(|source| ConfigError::DbPath { path: db.clone(), source })?;
+        let action = match command {
+            Command::Status { production, json } => Action::Status { production: parse_name(production)?, json },
+            Command::Resume { production, run } => {
+                Action::Resume { production: parse_name(production)?, scheduler: scheduler_config(&run)? }
+            }
+            Command::Productions { json } => Action::Productions { json },
+        };
+        Ok(Config { workspace, log, plain, action })
+    }
+}
+
+fn parse_name(name: Option<String>) -> Result<Option<ProductionName>, NameError> {
+    name.map(|n| ProductionName::parse(&n)).transpose()
+}
+
+pub fn scheduler_config(run: &RunArgs) -> Result<SchedulerConfig, ConfigError> {
+    let mut config = SchedulerConfig::default();
+    if let Some(workers) = run.workers {
+        if workers == 0 {
+            return Err(ConfigError::Workers(workers));
+        }
+        config.cores = workers;
+    }
+    if run.lease_secs == 0 {
+        return Err(ConfigError::Lease);
+    }
+    config.lease = Duration::from_secs(run.lease_secs);
+    config.backoff_base = Duration::from_millis(run.backoff_ms);
+    Ok(config)
+}

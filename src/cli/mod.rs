@@ -1,0 +1,165 @@
+//! The command line: raw args (clap) → validated [`config::Config`] → one command → an exit code.
+//!
+//! This is the one place that maps outcomes to exit codes (0 ok, 1 finished with failed items, 2 fatal or usage,
+//! 130 interrupted), the only place that uses `anyhow`, and, with `report`, the only code that draws on a terminal.
+
+pub mod args;
+pub mod config;
+mod report;
+mod show;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use tokio_util::sync::CancellationToken;
+
+use self::args::Cli;
+use self::config::{Action, Config};
+use crate::scheduler::{Registry, RunSummary, Scheduler, SchedulerConfig};
+use crate::store::{OpenMode, Scope, Store};
+use crate::workspace::Workspace;
+
+/// How a command ended, short of a fatal error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Success,
+    /// It finished, but some items failed (the rest of the batch went on).
+    Failures,
+    /// Stopped by Ctrl-C; what was in flight was finished or left pending.
+    Interrupted,
+}
+
+impl Exit {
+    pub fn code(self) -> ExitCode {
+        match self {
+            Exit::Success => ExitCode::SUCCESS,
+            Exit::Failures => ExitCode::from(1),
+            Exit::Interrupted => ExitCode::from(130),
+        }
+    }
+}
+
+/// Parses the process arguments and runs reel with the job handlers in `registry`.
+pub fn main(registry: Registry) -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_cli(cli) {
+        Ok(c) => c,
+        Err(e) => return fatal(e.into()),
+    };
+    init_logging(&config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fatal(anyhow::Error::new(e).context("cannot start the async runtime")),
+    };
+    match runtime.block_on(run(config, registry)) {
+        Ok(exit) => exit.code(),
+        Err(e) => fatal(e),
+    }
+}
+
+fn fatal(e: anyhow::Error) -> ExitCode {
+    eprintln!("error: {e:#}");
+    ExitCode::from(2)
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
+    let Config { workspace, plain, action, .. } = config;
+    match action {
+        Action::Status { production, json } => {
+            let store = Store::open(workspace.db(), OpenMode::Existing).await?;
+            let scope = match &production {
+                Some(name) => Scope::production(store.production(name).await?.id),
+                None => Scope::all(),
+            };
+            let status = store.status(scope).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                print!("{}", show::status(&status));
+            }
+            Ok(Exit::Success)
+        }
+        Action::Productions { json } => {
+            let store = Store::open(workspace.db(), OpenMode::Existing).await?;
+            let list = store.productions().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                print!("{}", show::productions(&list));
+            }
+            Ok(Exit::Success)
+        }
+        Action::Resume { production, scheduler } => {
+            let store = Store::open(workspace.db(), OpenMode::Existing).await?;
+            let scope = match &production {
+                Some(name) => Scope::production(store.production(name).await?.id),
+                None => Scope::all(),
+            };
+            let summary = run_jobs(&store, registry, &workspace, scheduler, scope, plain).await?;
+            eprintln!("{}", describe(&summary));
+            let status = store.status(scope).await?.total();
+            Ok(if summary.cancelled {
+                Exit::Interrupted
+            } else if status.failed + status.skipped > 0 {
+                Exit::Failures
+            } else {
+                Exit::Success
+            })
+        }
+    }
+}
+
+/// Runs the scheduler over `scope` with a progress reporter and Ctrl-C handling: the first Ctrl-C (or SIGTERM)
+/// stops new claims and lets the jobs in flight end; a second one exits at once, leaving their leases to be
+/// reclaimed by the next run.
+pub async fn run_jobs(
+    store: &Store,
+    registry: Registry,
+    workspace: &Workspace,
+    config: SchedulerConfig,
+    scope: Scope,
+    plain: bool,
+) -> anyhow::Result<RunSummary> {
+    let cancel = CancellationToken::new();
+    let watcher = tokio::spawn(watch_signals(cancel.clone()));
+    let scheduler = Scheduler::new(store.clone(), registry, workspace.root().to_path_buf(), config);
+    let reporter: Arc<dyn crate::progress::Reporter> = Arc::from(report::reporter(plain));
+    let summary = scheduler.run(scope, reporter, cancel).await.context("the scheduler stopped")?;
+    watcher.abort();
+    Ok(summary)
+}
+
+async fn watch_signals(cancel: CancellationToken) {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let next = async |term: &mut Option<tokio::signal::unix::Signal>| {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            Some(_) = async { match term { Some(t) => t.recv().await, None => std::future::pending().await } } => {}
+        }
+    };
+    next(&mut term).await;
+    eprintln!("stopping: finishing the jobs in flight (press Ctrl-C again to stop at once)");
+    cancel.cancel();
+    next(&mut term).await;
+    std::process::exit(130);
+}
+
+fn describe(s: &RunSummary) -> String {
+    let mut parts = vec![format!("{} ran", s.ran), format!("{} up to date", s.fresh)];
+    for (n, what) in [(s.retried, "retried"), (s.failed, "failed"), (s.skipped, "skipped"), (s.reclaimed, "reclaimed")] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    if s.cancelled {
+        parts.push("stopped early".to_string());
+    }
+    format!("jobs: {}", parts.join(", "))
+}

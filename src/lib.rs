@@ -1,0 +1,15 @@
+//! reel: a command-line film studio, from a challenge brief to a finished short film.
+//!
+//! The binary is a thin shell over this library; ARCHITECTURE.md has the map.
+
+pub mod atomic;
+pub mod hash;
+pub mod ids;
+pub mod name;
+pub mod plan;
+pub mod store;
+pub mod progress;
+pub mod scheduler;
+pub mod cli;
+pub mod stages;
+pub mod workspace;

@@ -1,0 +1,110 @@
+//! Read-only views for `reel status`: per-stage counts and failure messages, from the database alone.
+
+use serde::Serialize;
+
+use super::{Scope, Store, StoreError, now_ms};
+
+/// Job counts of one stage of one production.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct StageCounts {
+    pub production: Option<String>,
+    pub stage: String,
+    pub pending: i64,
+    pub running: i64,
+    pub done: i64,
+    pub failed: i64,
+    pub skipped: i64,
+}
+
+/// A failed or skipped job and why.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Failure {
+    pub production: Option<String>,
+    pub job: String,
+    pub kind: String,
+    pub state: String,
+    pub attempts: i64,
+    pub error: Option<String>,
+}
+
+/// A running job and who holds it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Running {
+    pub production: Option<String>,
+    pub job: String,
+    pub owner: Option<String>,
+    pub lease_left_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub stages: Vec<StageCounts>,
+    pub failures: Vec<Failure>,
+    pub running: Vec<Running>,
+}
+
+impl Status {
+    pub fn total(&self) -> StageCounts {
+        self.stages.iter().fold(StageCounts { stage: "total".into(), ..Default::default() }, |mut t, s| {
+            t.pending += s.pending;
+            t.running += s.running;
+            t.done += s.done;
+            t.failed += s.failed;
+            t.skipped += s.skipped;
+            t
+        })
+    }
+}
+
+impl Store {
+    pub async fn status(&self, scope: Scope) -> Result<Status, StoreError> {
+        let rows: Vec<(Option<String>, String, i64, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT p.name, j.stage,
+                    SUM(j.state IN ('waiting', 'ready')), SUM(j.state = 'running'), SUM(j.state = 'done'),
+                    SUM(j.state = 'failed'), SUM(j.state = 'skipped')
+             FROM jobs j LEFT JOIN productions p ON p.id = j.production_id
+             WHERE (?1 IS NULL OR j.production_id = ?1)
+             GROUP BY j.production_id, j.stage
+             ORDER BY p.name, MIN(j.id)",
+        )
+        .bind(scope.production)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.err(e))?;
+        let stages = rows
+            .into_iter()
+            .map(|(production, stage, pending, running, done, failed, skipped)| StageCounts {
+                production,
+                stage,
+                pending,
+                running,
+                done,
+                failed,
+                skipped,
+            })
+            .collect();
+        let failures = sqlx::query_as(
+            "SELECT p.name AS production, j.name AS job, j.kind, j.state, j.attempts, j.error
+             FROM jobs j LEFT JOIN productions p ON p.id = j.production_id
+             WHERE j.state IN ('failed', 'skipped') AND (?1 IS NULL OR j.production_id = ?1)
+             ORDER BY j.state, j.id",
+        )
+        .bind(scope.production)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.err(e))?;
+        let running = sqlx::query_as(
+            "SELECT p.name AS production, j.name AS job, j.lease_owner AS owner,
+                    j.lease_expires_at - ?2 AS lease_left_ms
+             FROM jobs j LEFT JOIN productions p ON p.id = j.production_id
+             WHERE j.state = 'running' AND (?1 IS NULL OR j.production_id = ?1)
+             ORDER BY j.id",
+        )
+        .bind(scope.production)
+        .bind(now_ms())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.err(e))?;
+        Ok(Status { stages, failures, running })
+    }
+}
