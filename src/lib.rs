@@ -3,13 +3,13 @@
 //! The binary is a thin shell over this library; ARCHITECTURE.md has the map.
 
 pub mod atomic;
+pub mod cli;
 pub mod hash;
 pub mod ids;
 pub mod name;
 pub mod plan;
-pub mod store;
 pub mod progress;
 pub mod scheduler;
-pub mod cli;
 pub mod stages;
+pub mod store;
 pub mod workspace;

@@ -15,14 +15,32 @@ pub enum Outcome<'a> {
 #[derive(Debug, Clone, Copy)]
 pub enum Event<'a> {
     /// Jobs were evaluated: `total` in scope, `done` already up to date.
-    Plan { total: u64, done: u64 },
+    Plan {
+        total: u64,
+        done: u64,
+    },
     /// A job found up to date without running (its key matched its recorded outputs).
-    Fresh { job: &'a str },
-    Started { job: &'a str, kind: &'a str, attempt: u32 },
-    Progress { job: &'a str, fraction: f32 },
-    Finished { job: &'a str, outcome: Outcome<'a>, elapsed: Duration },
+    Fresh {
+        job: &'a str,
+    },
+    Started {
+        job: &'a str,
+        kind: &'a str,
+        attempt: u32,
+    },
+    Progress {
+        job: &'a str,
+        fraction: f32,
+    },
+    Finished {
+        job: &'a str,
+        outcome: Outcome<'a>,
+        elapsed: Duration,
+    },
     /// Jobs skipped because a dependency failed.
-    Skipped { count: u64 },
+    Skipped {
+        count: u64,
+    },
 }
 
 pub trait Reporter: Send + Sync {

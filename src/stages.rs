@@ -2,7 +2,6 @@
 
 use crate::scheduler::Registry;
 
-
 pub fn registry() -> Registry {
     Registry::new()
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -32,7 +33,7 @@ pub struct GlobalArgs {
     pub log: String,
 
     /// Plain progress lines instead of a progress bar, even on a terminal.
-    #[arg(long, global = true, env = "REEL_PLAIN")]
+    #[arg(long, global = true, env = "REEL_PLAIN", value_parser = BoolishValueParser::new())]
     pub plain: bool,
 }
 
@@ -43,7 +44,7 @@ pub enum Command {
         /// Only this production.
         production: Option<String>,
         /// Machine-readable output.
-        #[arg(long, env = "REEL_JSON")]
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
         json: bool,
     },
     /// Run whatever is not done: reclaim jobs of stopped workers, re-check finished work, run the rest.
@@ -55,7 +56,7 @@ pub enum Command {
     },
     /// List productions with their progress.
     Productions {
-        #[arg(long, env = "REEL_JSON")]
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
         json: bool,
     },
 }

@@ -153,7 +153,8 @@ async fn watch_signals(cancel: CancellationToken) {
 
 fn describe(s: &RunSummary) -> String {
     let mut parts = vec![format!("{} ran", s.ran), format!("{} up to date", s.fresh)];
-    for (n, what) in [(s.retried, "retried"), (s.failed, "failed"), (s.skipped, "skipped"), (s.reclaimed, "reclaimed")] {
+    for (n, what) in [(s.retried, "retried"), (s.failed, "failed"), (s.skipped, "skipped"), (s.reclaimed, "reclaimed")]
+    {
         if n > 0 {
             parts.push(format!("{n} {what}"));
         }

@@ -16,7 +16,11 @@ pub fn status(status: &Status) -> String {
             current = Some(&s.production);
             let title = s.production.as_deref().map_or("library".to_string(), |p| format!("production {p}"));
             let _ = writeln!(out, "{title}");
-            let _ = writeln!(out, "  {:<16} {:>8} {:>8} {:>8} {:>8} {:>8}", "stage", "pending", "running", "done", "failed", "skipped");
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>8} {:>8} {:>8} {:>8} {:>8}",
+                "stage", "pending", "running", "done", "failed", "skipped"
+            );
         }
         let _ = writeln!(
             out,
@@ -33,8 +37,14 @@ pub fn status(status: &Status) -> String {
     if !status.running.is_empty() {
         out.push_str("\nrunning:\n");
         for r in &status.running {
-            let left = r.lease_left_ms.map_or("no lease".to_string(), |ms| format!("lease {:.0} s left", ms as f64 / 1000.0));
-            let _ = writeln!(out, "  {} held by {} ({left})", qualified(&r.production, &r.job), r.owner.as_deref().unwrap_or("?"));
+            let left =
+                r.lease_left_ms.map_or("no lease".to_string(), |ms| format!("lease {:.0} s left", ms as f64 / 1000.0));
+            let _ = writeln!(
+                out,
+                "  {} held by {} ({left})",
+                qualified(&r.production, &r.job),
+                r.owner.as_deref().unwrap_or("?")
+            );
         }
     }
     if !status.failures.is_empty() {

@@ -20,11 +20,7 @@ pub struct Stamp {
 
 pub fn stamp(path: &Path) -> std::io::Result<Stamp> {
     let meta = std::fs::metadata(path)?;
-    let mtime_ns = meta
-        .modified()?
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as i64)
-        .unwrap_or(0);
+    let mtime_ns = meta.modified()?.duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0);
     Ok(Stamp { size: meta.len() as i64, mtime_ns })
 }
 

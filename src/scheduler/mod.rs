@@ -112,7 +112,8 @@ impl Scheduler {
         reporter: Arc<dyn Reporter>,
         cancel: CancellationToken,
     ) -> Result<RunSummary, SchedulerError> {
-        let mut summary = RunSummary { reclaimed: self.store.reclaim(scope, Owner::is_dead).await?, ..Default::default() };
+        let mut summary =
+            RunSummary { reclaimed: self.store.reclaim(scope, Owner::is_dead).await?, ..Default::default() };
         self.store.reopen(scope).await?;
         self.resolve(scope, &*reporter, &mut summary).await?;
         let total = self.store.status(scope).await?.total();
@@ -143,7 +144,10 @@ impl Scheduler {
                 if backlog.waiting + backlog.ready + backlog.running == 0 {
                     break;
                 }
-                if backlog.ready == 0 && backlog.running == 0 && self.resolve(scope, &*reporter, &mut summary).await? == 0 {
+                if backlog.ready == 0
+                    && backlog.running == 0
+                    && self.resolve(scope, &*reporter, &mut summary).await? == 0
+                {
                     tracing::warn!(waiting = backlog.waiting, "jobs are waiting on nothing that can run; stopping");
                     break;
                 }
@@ -178,7 +182,12 @@ impl Scheduler {
 
     /// Moves waiting jobs whose dependencies have settled: skipped (a dependency failed), done (fresh), or ready.
     /// Returns how many jobs moved.
-    async fn resolve(&self, scope: Scope, reporter: &dyn Reporter, summary: &mut RunSummary) -> Result<u64, StoreError> {
+    async fn resolve(
+        &self,
+        scope: Scope,
+        reporter: &dyn Reporter,
+        summary: &mut RunSummary,
+    ) -> Result<u64, StoreError> {
         let mut moved = 0;
         loop {
             let skipped = self.store.skip_blocked(scope).await?;
@@ -352,7 +361,7 @@ impl JobRunner {
                     (ctx, result)
                 })
                 .await
-                .map_err(|e| panic_message(e))
+                .map_err(panic_message)
                 .unwrap_or_else(|msg| (empty_context(), Err(JobError::Fatal(msg))));
                 if result.is_err() {
                     for (_, temp) in &ctx.outputs {

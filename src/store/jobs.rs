@@ -198,13 +198,21 @@ impl Store {
         }
         for (name, id) in &existing {
             if !ids.contains_key(name.as_str()) {
-                sqlx::query("DELETE FROM jobs WHERE id = ?").bind(id).execute(&mut *tx).await.map_err(|e| self.err(e))?;
+                sqlx::query("DELETE FROM jobs WHERE id = ?")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| self.err(e))?;
                 summary.removed += 1;
             }
         }
         for spec in plan.jobs() {
             let id = ids[spec.name.as_str()];
-            sqlx::query("DELETE FROM job_deps WHERE job_id = ?").bind(id).execute(&mut *tx).await.map_err(|e| self.err(e))?;
+            sqlx::query("DELETE FROM job_deps WHERE job_id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| self.err(e))?;
             for (ord, dep) in spec.deps.iter().enumerate() {
                 sqlx::query("INSERT INTO job_deps (job_id, dep_id, ord) VALUES (?, ?, ?)")
                     .bind(id)
@@ -523,7 +531,11 @@ impl Store {
             tx.rollback().await.map_err(|e| self.err(e))?;
             return Ok(false);
         }
-        sqlx::query("DELETE FROM job_outputs WHERE job_id = ?").bind(job.id).execute(&mut *tx).await.map_err(|e| self.err(e))?;
+        sqlx::query("DELETE FROM job_outputs WHERE job_id = ?")
+            .bind(job.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.err(e))?;
         for (ord, out) in outputs.iter().enumerate() {
             sqlx::query("INSERT INTO job_outputs (job_id, ord, path, hash, size, mtime_ns) VALUES (?, ?, ?, ?, ?, ?)")
                 .bind(job.id)

@@ -87,11 +87,8 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(|e| classify(path, e))?;
+        let pool =
+            SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(|e| classify(path, e))?;
         let store = Store { pool, path: path.to_path_buf() };
         sqlx::migrate!("./migrations").run(&store.pool).await.map_err(|e| store.migrate_error(e))?;
         Ok(store)

@@ -29,7 +29,11 @@ pub struct ProductionSummary {
 
 impl Store {
     /// Returns the production called `name`, creating it when it does not exist.
-    pub async fn ensure_production(&self, name: &ProductionName, title: Option<&str>) -> Result<Production, StoreError> {
+    pub async fn ensure_production(
+        &self,
+        name: &ProductionName,
+        title: Option<&str>,
+    ) -> Result<Production, StoreError> {
         let now = now_ms();
         sqlx::query(
             "INSERT INTO productions (name, title, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{Scope, Store, StoreError, now_ms};
 
 /// Job counts of one stage of one production.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, sqlx::FromRow)]
 pub struct StageCounts {
     pub production: Option<String>,
     pub stage: String,
@@ -58,10 +58,11 @@ impl Status {
 
 impl Store {
     pub async fn status(&self, scope: Scope) -> Result<Status, StoreError> {
-        let rows: Vec<(Option<String>, String, i64, i64, i64, i64, i64)> = sqlx::query_as(
-            "SELECT p.name, j.stage,
-                    SUM(j.state IN ('waiting', 'ready')), SUM(j.state = 'running'), SUM(j.state = 'done'),
-                    SUM(j.state = 'failed'), SUM(j.state = 'skipped')
+        let stages = sqlx::query_as(
+            "SELECT p.name AS production, j.stage,
+                    SUM(j.state IN ('waiting', 'ready')) AS pending, SUM(j.state = 'running') AS running,
+                    SUM(j.state = 'done') AS done, SUM(j.state = 'failed') AS failed,
+                    SUM(j.state = 'skipped') AS skipped
              FROM jobs j LEFT JOIN productions p ON p.id = j.production_id
              WHERE (?1 IS NULL OR j.production_id = ?1)
              GROUP BY j.production_id, j.stage
@@ -71,18 +72,6 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(|e| self.err(e))?;
-        let stages = rows
-            .into_iter()
-            .map(|(production, stage, pending, running, done, failed, skipped)| StageCounts {
-                production,
-                stage,
-                pending,
-                running,
-                done,
-                failed,
-                skipped,
-            })
-            .collect();
         let failures = sqlx::query_as(
             "SELECT p.name AS production, j.name AS job, j.kind, j.state, j.attempts, j.error
              FROM jobs j LEFT JOIN productions p ON p.id = j.production_id

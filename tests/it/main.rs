@@ -1,1 +1,8 @@
-fn main() {}
+//! reel's integration tests: one binary, real SQLite files, real child processes.
+
+mod cli;
+mod common;
+mod crash;
+#[path = "../testkit/kinds.rs"]
+mod kinds;
+mod scheduler;
