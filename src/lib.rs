@@ -4,6 +4,8 @@
 
 pub mod atomic;
 pub mod cli;
+pub mod diagnostic;
+pub mod fountain;
 pub mod hash;
 pub mod ids;
 pub mod name;
@@ -12,4 +14,5 @@ pub mod progress;
 pub mod scheduler;
 pub mod stages;
 pub mod store;
+pub mod subtitle;
 pub mod workspace;
