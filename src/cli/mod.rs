@@ -78,7 +78,7 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
                 Some(name) => Scope::production(store.production(name).await?.id),
                 None => Scope::all(),
             };
-            let status = store.status(scope).await?;
+            let status = store.status(&scope).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&status)?);
             } else {
@@ -102,9 +102,9 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
                 Some(name) => Scope::production(store.production(name).await?.id),
                 None => Scope::all(),
             };
-            let summary = run_jobs(&store, registry, &workspace, scheduler, scope, plain).await?;
+            let summary = run_jobs(&store, registry, &workspace, scheduler, scope.clone(), plain).await?;
             eprintln!("{}", describe(&summary));
-            let status = store.status(scope).await?.total();
+            let status = store.status(&scope).await?.total();
             Ok(if summary.cancelled {
                 Exit::Interrupted
             } else if status.failed + status.skipped > 0 {

@@ -113,10 +113,10 @@ impl Scheduler {
         cancel: CancellationToken,
     ) -> Result<RunSummary, SchedulerError> {
         let mut summary =
-            RunSummary { reclaimed: self.store.reclaim(scope, Owner::is_dead).await?, ..Default::default() };
-        self.store.reopen(scope).await?;
-        self.resolve(scope, &*reporter, &mut summary).await?;
-        let total = self.store.status(scope).await?.total();
+            RunSummary { reclaimed: self.store.reclaim(&scope, Owner::is_dead).await?, ..Default::default() };
+        self.store.reopen(&scope).await?;
+        self.resolve(&scope, &*reporter, &mut summary).await?;
+        let total = self.store.status(&scope).await?.total();
         let all = total.pending + total.running + total.done + total.failed + total.skipped;
         reporter.event(Event::Plan { total: all as u64, done: total.done as u64 });
 
@@ -128,7 +128,8 @@ impl Scheduler {
         let _heartbeat = AbortOnDrop(self.spawn_heartbeat());
         loop {
             if !cancel.is_cancelled() {
-                while let Some(job) = self.store.claim(scope, &self.owner, lease_ms, capacity, capacity - used).await? {
+                while let Some(job) = self.store.claim(&scope, &self.owner, lease_ms, capacity, capacity - used).await?
+                {
                     let cores = if job.cost <= 0 || job.cost > capacity { capacity } else { job.cost };
                     used += cores;
                     running.insert(job.id, cores);
@@ -140,19 +141,19 @@ impl Scheduler {
                     summary.cancelled = true;
                     break;
                 }
-                let backlog = self.store.backlog(scope).await?;
+                let backlog = self.store.backlog(&scope).await?;
                 if backlog.waiting + backlog.ready + backlog.running == 0 {
                     break;
                 }
                 if backlog.ready == 0
                     && backlog.running == 0
-                    && self.resolve(scope, &*reporter, &mut summary).await? == 0
+                    && self.resolve(&scope, &*reporter, &mut summary).await? == 0
                 {
                     tracing::warn!(waiting = backlog.waiting, "jobs are waiting on nothing that can run; stopping");
                     break;
                 }
             }
-            let wait = self.idle_wait(scope).await?;
+            let wait = self.idle_wait(&scope).await?;
             tokio::select! {
                 Some(finished) = rx.recv() => {
                     if let Some(cores) = running.remove(&finished.job) {
@@ -168,13 +169,13 @@ impl Scheduler {
                 _ = tokio::time::sleep(wait) => {}
                 _ = cancel.cancelled(), if !cancel.is_cancelled() => {}
             }
-            self.resolve(scope, &*reporter, &mut summary).await?;
+            self.resolve(&scope, &*reporter, &mut summary).await?;
         }
         Ok(summary)
     }
 
     /// How long to sleep when nothing finishes: until the next retry is due, at most one poll interval.
-    async fn idle_wait(&self, scope: Scope) -> Result<Duration, StoreError> {
+    async fn idle_wait(&self, scope: &Scope) -> Result<Duration, StoreError> {
         let backlog = self.store.backlog(scope).await?;
         let until_ready = backlog.next_ready_at.map(|t| Duration::from_millis((t - now_ms()).max(1) as u64));
         Ok(until_ready.map_or(self.config.poll, |d| d.min(self.config.poll)))
@@ -184,7 +185,7 @@ impl Scheduler {
     /// Returns how many jobs moved.
     async fn resolve(
         &self,
-        scope: Scope,
+        scope: &Scope,
         reporter: &dyn Reporter,
         summary: &mut RunSummary,
     ) -> Result<u64, StoreError> {

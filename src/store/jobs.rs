@@ -25,21 +25,83 @@ use super::{Store, StoreError, now_ms};
 use crate::ids::{JobId, ProductionId};
 use crate::plan::Plan;
 
-/// Which jobs a call looks at: every job, or one production's.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Which jobs a call looks at: whose (every job, one production's, or the library's, i.e. jobs of no production),
+/// optionally narrowed to the names under a namespace prefix such as `corpus/shakespeare/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
-    pub production: Option<ProductionId>,
+    owner: ScopeOwner,
+    prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum ScopeOwner {
+    #[default]
+    Any,
+    Production(ProductionId),
+    Library,
 }
 
 impl Scope {
     pub fn all() -> Scope {
-        Scope { production: None }
+        Scope::default()
     }
 
     pub fn production(id: ProductionId) -> Scope {
-        Scope { production: Some(id) }
+        Scope { owner: ScopeOwner::Production(id), prefix: None }
+    }
+
+    /// Library jobs (no production) whose names start with `namespace`.
+    pub fn library(namespace: &str) -> Scope {
+        Scope { owner: ScopeOwner::Library, prefix: Some(namespace.to_string()) }
+    }
+
+    /// The production this scope is limited to, if any.
+    pub fn production_id(&self) -> Option<ProductionId> {
+        match self.owner {
+            ScopeOwner::Production(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The three binds `in_scope!` expects as ?1, ?2 and ?3.
+    pub(super) fn mode(&self) -> i64 {
+        match self.owner {
+            ScopeOwner::Any => 0,
+            ScopeOwner::Production(_) => 1,
+            ScopeOwner::Library => 2,
+        }
+    }
+
+    pub(super) fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
     }
 }
+
+/// The SQL condition that a job is in scope. Its binds are ?1 (mode), ?2 (production id) and ?3 (name prefix), so
+/// every scoped statement numbers its own parameters from ?4. The argument qualifies the columns (`"j."`).
+macro_rules! in_scope {
+    ($t:literal) => {
+        concat!(
+            "(?1 = 0 OR (?1 = 1 AND ",
+            $t,
+            "production_id = ?2) OR (?1 = 2 AND ",
+            $t,
+            "production_id IS NULL)) ",
+            "AND (?3 IS NULL OR substr(",
+            $t,
+            "name, 1, length(?3)) = ?3)"
+        )
+    };
+}
+pub(crate) use in_scope;
+
+/// Binds a scope's three parameters onto a query.
+macro_rules! bind_scope {
+    ($q:expr, $scope:expr) => {
+        $q.bind($scope.mode()).bind($scope.production_id()).bind($scope.prefix())
+    };
+}
+pub(crate) use bind_scope;
 
 /// One recorded output file of a finished job.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,20 +187,31 @@ pub struct SubmitSummary {
 }
 
 impl Store {
-    /// Records `plan` as the whole job set of `production` (or of the library, for `None`): new jobs are added,
-    /// changed specs updated, and jobs no longer in the plan removed. States are not touched; call [`Store::reopen`]
-    /// to have the scheduler re-evaluate them.
-    pub async fn submit(&self, production: Option<ProductionId>, plan: &Plan) -> Result<SubmitSummary, StoreError> {
+    /// Records `plan` as the whole job set under `namespace` (a name prefix, `""` for all) of `production` (or of
+    /// the library, for `None`): new jobs are added, changed specs updated, and jobs of the namespace no longer in
+    /// the plan removed. Jobs outside the namespace are not touched. States are not touched either; call
+    /// [`Store::reopen`] to have the scheduler re-evaluate them.
+    pub async fn submit(
+        &self,
+        production: Option<ProductionId>,
+        namespace: &str,
+        plan: &Plan,
+    ) -> Result<SubmitSummary, StoreError> {
+        if let Some(job) = plan.jobs().iter().find(|j| !j.name.starts_with(namespace)) {
+            return Err(StoreError::OutsideNamespace { job: job.name.clone(), namespace: namespace.to_string() });
+        }
         let now = now_ms();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.err(e))?;
-        let existing: HashMap<String, i64> =
-            sqlx::query_as::<_, (String, i64)>("SELECT name, id FROM jobs WHERE production_id IS ?")
-                .bind(production)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(|e| self.err(e))?
-                .into_iter()
-                .collect();
+        let existing: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
+            "SELECT name, id FROM jobs WHERE production_id IS ?1 AND substr(name, 1, length(?2)) = ?2",
+        )
+        .bind(production)
+        .bind(namespace)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| self.err(e))?
+        .into_iter()
+        .collect();
         let mut summary = SubmitSummary::default();
         let mut ids = HashMap::new();
         for spec in plan.jobs() {
@@ -230,15 +303,18 @@ impl Store {
     /// Puts every job in scope that is not running back to `waiting`, so that the scheduler re-checks its key:
     /// done work whose inputs and outputs are unchanged is found fresh and not redone. Failed and skipped jobs get
     /// their attempts back.
-    pub async fn reopen(&self, scope: Scope) -> Result<u64, StoreError> {
-        sqlx::query(
-            "UPDATE jobs SET state = 'waiting', not_before = 0,
-                    attempts = CASE WHEN state IN ('failed', 'skipped') THEN 0 ELSE attempts END,
-                    error = CASE WHEN state IN ('failed', 'skipped') THEN NULL ELSE error END,
-                    updated_at = ?2
-             WHERE state != 'running' AND state != 'waiting' AND (?1 IS NULL OR production_id = ?1)",
+    pub async fn reopen(&self, scope: &Scope) -> Result<u64, StoreError> {
+        bind_scope!(
+            sqlx::query(concat!(
+                "UPDATE jobs SET state = 'waiting', not_before = 0,
+                        attempts = CASE WHEN state IN ('failed', 'skipped') THEN 0 ELSE attempts END,
+                        error = CASE WHEN state IN ('failed', 'skipped') THEN NULL ELSE error END,
+                        updated_at = ?4
+                 WHERE state != 'running' AND state != 'waiting' AND ",
+                in_scope!("")
+            )),
+            scope
         )
-        .bind(scope.production)
         .bind(now_ms())
         .execute(&self.pool)
         .await
@@ -248,13 +324,15 @@ impl Store {
 
     /// Returns running jobs whose lease has expired or whose owner `is_dead` says is gone to `waiting`, and marks
     /// their open runs as lost. Returns how many were reclaimed.
-    pub async fn reclaim(&self, scope: Scope, is_dead: impl Fn(&str) -> bool) -> Result<u64, StoreError> {
+    pub async fn reclaim(&self, scope: &Scope, is_dead: impl Fn(&str) -> bool) -> Result<u64, StoreError> {
         let now = now_ms();
-        let running: Vec<(i64, Option<String>, Option<i64>)> = sqlx::query_as(
-            "SELECT id, lease_owner, lease_expires_at FROM jobs
-             WHERE state = 'running' AND (?1 IS NULL OR production_id = ?1)",
+        let running: Vec<(i64, Option<String>, Option<i64>)> = bind_scope!(
+            sqlx::query_as(concat!(
+                "SELECT id, lease_owner, lease_expires_at FROM jobs WHERE state = 'running' AND ",
+                in_scope!("")
+            )),
+            scope
         )
-        .bind(scope.production)
         .fetch_all(&self.pool)
         .await
         .map_err(|e| self.err(e))?;
@@ -298,21 +376,25 @@ impl Store {
     }
 
     /// Marks waiting jobs that depend on a failed or skipped job as skipped, transitively. Returns how many.
-    pub async fn skip_blocked(&self, scope: Scope) -> Result<u64, StoreError> {
+    pub async fn skip_blocked(&self, scope: &Scope) -> Result<u64, StoreError> {
         let mut total = 0;
         loop {
-            let n = sqlx::query(
-                "UPDATE jobs SET state = 'skipped', updated_at = ?2,
-                        error = (SELECT 'skipped: dependency ' || p.name ||
-                                        CASE p.state WHEN 'failed' THEN ' failed' ELSE ' was skipped' END
-                                 FROM job_deps d JOIN jobs p ON p.id = d.dep_id
-                                 WHERE d.job_id = jobs.id AND p.state IN ('failed', 'skipped')
-                                 ORDER BY d.ord LIMIT 1)
-                 WHERE state = 'waiting' AND (?1 IS NULL OR production_id = ?1)
-                   AND EXISTS (SELECT 1 FROM job_deps d JOIN jobs p ON p.id = d.dep_id
-                               WHERE d.job_id = jobs.id AND p.state IN ('failed', 'skipped'))",
+            let n = bind_scope!(
+                sqlx::query(concat!(
+                    "UPDATE jobs SET state = 'skipped', updated_at = ?4,
+                            error = (SELECT 'skipped: dependency ' || p.name ||
+                                            CASE p.state WHEN 'failed' THEN ' failed' ELSE ' was skipped' END
+                                     FROM job_deps d JOIN jobs p ON p.id = d.dep_id
+                                     WHERE d.job_id = jobs.id AND p.state IN ('failed', 'skipped')
+                                     ORDER BY d.ord LIMIT 1)
+                     WHERE state = 'waiting'
+                       AND EXISTS (SELECT 1 FROM job_deps d JOIN jobs p ON p.id = d.dep_id
+                                   WHERE d.job_id = jobs.id AND p.state IN ('failed', 'skipped'))
+                       AND ",
+                    in_scope!("jobs.")
+                )),
+                scope
             )
-            .bind(scope.production)
             .bind(now_ms())
             .execute(&self.pool)
             .await
@@ -326,15 +408,19 @@ impl Store {
     }
 
     /// Waiting jobs whose dependencies are all done, with what their keys are computed from.
-    pub async fn settled(&self, scope: Scope) -> Result<Vec<PendingJob>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, name, kind, params, inputs, outputs, done_key FROM jobs j
-             WHERE state = 'waiting' AND (?1 IS NULL OR production_id = ?1)
-               AND NOT EXISTS (SELECT 1 FROM job_deps d JOIN jobs p ON p.id = d.dep_id
-                               WHERE d.job_id = j.id AND p.state != 'done')
-             ORDER BY id",
+    pub async fn settled(&self, scope: &Scope) -> Result<Vec<PendingJob>, StoreError> {
+        let rows = bind_scope!(
+            sqlx::query(concat!(
+                "SELECT id, name, kind, params, inputs, outputs, done_key FROM jobs j
+                 WHERE state = 'waiting'
+                   AND NOT EXISTS (SELECT 1 FROM job_deps d JOIN jobs p ON p.id = d.dep_id
+                                   WHERE d.job_id = j.id AND p.state != 'done')
+                   AND ",
+                in_scope!("j."),
+                " ORDER BY id"
+            )),
+            scope
         )
-        .bind(scope.production)
         .fetch_all(&self.pool)
         .await
         .map_err(|e| self.err(e))?;
@@ -413,7 +499,7 @@ impl Store {
     /// above `capacity` means all of `capacity`.
     pub async fn claim(
         &self,
-        scope: Scope,
+        scope: &Scope,
         owner: &str,
         lease_ms: i64,
         capacity: i64,
@@ -421,19 +507,22 @@ impl Store {
     ) -> Result<Option<ClaimedJob>, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.err(e))?;
-        let row = sqlx::query(
-            "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_at = ?2, attempts = attempts + 1,
-                    updated_at = ?3
-             WHERE id = (SELECT id FROM jobs WHERE state = 'ready' AND not_before <= ?3
-                           AND (?4 IS NULL OR production_id = ?4)
-                         ORDER BY priority DESC, id LIMIT 1)
-               AND (CASE WHEN cost = 0 OR cost > ?5 THEN ?5 ELSE cost END) <= ?6
-             RETURNING id, production_id, name, kind, stage, params, inputs, outputs, key, attempts, max_attempts, cost",
+        let row = bind_scope!(
+            sqlx::query(concat!(
+                "UPDATE jobs SET state = 'running', lease_owner = ?4, lease_expires_at = ?5, attempts = attempts + 1,
+                        updated_at = ?6
+                 WHERE id = (SELECT id FROM jobs WHERE state = 'ready' AND not_before <= ?6 AND ",
+                in_scope!(""),
+                " ORDER BY priority DESC, id LIMIT 1)
+                   AND (CASE WHEN cost = 0 OR cost > ?7 THEN ?7 ELSE cost END) <= ?8
+                 RETURNING id, production_id, name, kind, stage, params, inputs, outputs, key, attempts,
+                           max_attempts, cost"
+            )),
+            scope
         )
         .bind(owner)
         .bind(now + lease_ms)
         .bind(now)
-        .bind(scope.production)
         .bind(capacity)
         .bind(free)
         .fetch_optional(&mut *tx)
@@ -599,13 +688,16 @@ impl Store {
     }
 
     /// What is left to do in scope.
-    pub async fn backlog(&self, scope: Scope) -> Result<Backlog, StoreError> {
-        let (waiting, ready, running, next_ready_at): (i64, i64, i64, Option<i64>) = sqlx::query_as(
-            "SELECT COALESCE(SUM(state = 'waiting'), 0), COALESCE(SUM(state = 'ready'), 0),
-                    COALESCE(SUM(state = 'running'), 0), MIN(CASE WHEN state = 'ready' THEN not_before END)
-             FROM jobs WHERE (?1 IS NULL OR production_id = ?1)",
+    pub async fn backlog(&self, scope: &Scope) -> Result<Backlog, StoreError> {
+        let (waiting, ready, running, next_ready_at): (i64, i64, i64, Option<i64>) = bind_scope!(
+            sqlx::query_as(concat!(
+                "SELECT COALESCE(SUM(state = 'waiting'), 0), COALESCE(SUM(state = 'ready'), 0),
+                        COALESCE(SUM(state = 'running'), 0), MIN(CASE WHEN state = 'ready' THEN not_before END)
+                 FROM jobs WHERE ",
+                in_scope!("")
+            )),
+            scope
         )
-        .bind(scope.production)
         .fetch_one(&self.pool)
         .await
         .map_err(|e| self.err(e))?;

@@ -34,6 +34,8 @@ pub enum StoreError {
     Corrupt { path: PathBuf, message: String },
     #[error("{path} was written by a newer reel ({message}); use that version, or another --db")]
     TooNew { path: PathBuf, message: String },
+    #[error("job {job:?} is outside the namespace {namespace:?} it was submitted under")]
+    OutsideNamespace { job: String, namespace: String },
     #[error("no production named {name:?} in {path}; `reel productions` lists them")]
     UnknownProduction { name: String, path: PathBuf },
     #[error("database {path}: {source}")]

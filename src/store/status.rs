@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::jobs::{bind_scope, in_scope};
 use super::{Scope, Store, StoreError, now_ms};
 
 /// Job counts of one stage of one production.
@@ -57,39 +58,47 @@ impl Status {
 }
 
 impl Store {
-    pub async fn status(&self, scope: Scope) -> Result<Status, StoreError> {
-        let stages = sqlx::query_as(
-            "SELECT p.name AS production, j.stage,
-                    SUM(j.state IN ('waiting', 'ready')) AS pending, SUM(j.state = 'running') AS running,
-                    SUM(j.state = 'done') AS done, SUM(j.state = 'failed') AS failed,
-                    SUM(j.state = 'skipped') AS skipped
-             FROM jobs j LEFT JOIN productions p ON p.id = j.production_id
-             WHERE (?1 IS NULL OR j.production_id = ?1)
-             GROUP BY j.production_id, j.stage
-             ORDER BY p.name, MIN(j.id)",
+    pub async fn status(&self, scope: &Scope) -> Result<Status, StoreError> {
+        let stages = bind_scope!(
+            sqlx::query_as(concat!(
+                "SELECT p.name AS production, j.stage,
+                        SUM(j.state IN ('waiting', 'ready')) AS pending, SUM(j.state = 'running') AS running,
+                        SUM(j.state = 'done') AS done, SUM(j.state = 'failed') AS failed,
+                        SUM(j.state = 'skipped') AS skipped
+                 FROM jobs j LEFT JOIN productions p ON p.id = j.production_id
+                 WHERE ",
+                in_scope!("j."),
+                " GROUP BY j.production_id, j.stage ORDER BY p.name, MIN(j.id)"
+            )),
+            scope
         )
-        .bind(scope.production)
         .fetch_all(&self.pool)
         .await
         .map_err(|e| self.err(e))?;
-        let failures = sqlx::query_as(
-            "SELECT p.name AS production, j.name AS job, j.kind, j.state, j.attempts, j.error
-             FROM jobs j LEFT JOIN productions p ON p.id = j.production_id
-             WHERE j.state IN ('failed', 'skipped') AND (?1 IS NULL OR j.production_id = ?1)
-             ORDER BY j.state, j.id",
+        let failures = bind_scope!(
+            sqlx::query_as(concat!(
+                "SELECT p.name AS production, j.name AS job, j.kind, j.state, j.attempts, j.error
+                 FROM jobs j LEFT JOIN productions p ON p.id = j.production_id
+                 WHERE j.state IN ('failed', 'skipped') AND ",
+                in_scope!("j."),
+                " ORDER BY j.state, j.id"
+            )),
+            scope
         )
-        .bind(scope.production)
         .fetch_all(&self.pool)
         .await
         .map_err(|e| self.err(e))?;
-        let running = sqlx::query_as(
-            "SELECT p.name AS production, j.name AS job, j.lease_owner AS owner,
-                    j.lease_expires_at - ?2 AS lease_left_ms
-             FROM jobs j LEFT JOIN productions p ON p.id = j.production_id
-             WHERE j.state = 'running' AND (?1 IS NULL OR j.production_id = ?1)
-             ORDER BY j.id",
+        let running = bind_scope!(
+            sqlx::query_as(concat!(
+                "SELECT p.name AS production, j.name AS job, j.lease_owner AS owner,
+                        j.lease_expires_at - ?4 AS lease_left_ms
+                 FROM jobs j LEFT JOIN productions p ON p.id = j.production_id
+                 WHERE j.state = 'running' AND ",
+                in_scope!("j."),
+                " ORDER BY j.id"
+            )),
+            scope
         )
-        .bind(scope.production)
         .bind(now_ms())
         .fetch_all(&self.pool)
         .await

@@ -36,7 +36,7 @@ async fn fixture(plan: Vec<JobSpec>) -> Fixture {
     let dir = Dir::new();
     let store = Store::open(&dir.db(), OpenMode::Create).await.unwrap();
     let prod = store.ensure_production(&ProductionName::parse("test").unwrap(), None).await.unwrap();
-    store.submit(Some(prod.id), &Plan::new(plan).unwrap()).await.unwrap();
+    store.submit(Some(prod.id), "", &Plan::new(plan).unwrap()).await.unwrap();
     Fixture { dir, store, scope: Scope::production(prod.id) }
 }
 
@@ -47,11 +47,11 @@ impl Fixture {
 
     async fn run_with(&self, registry: Registry, config: SchedulerConfig, cancel: CancellationToken) -> RunSummary {
         let scheduler = Scheduler::new(self.store.clone(), registry, self.dir.path().to_path_buf(), config);
-        scheduler.run(self.scope, Arc::new(Silent), cancel).await.unwrap()
+        scheduler.run(self.scope.clone(), Arc::new(Silent), cancel).await.unwrap()
     }
 
     async fn resubmit(&self, plan: Vec<JobSpec>) {
-        self.store.submit(self.scope.production, &Plan::new(plan).unwrap()).await.unwrap();
+        self.store.submit(self.scope.production_id(), "", &Plan::new(plan).unwrap()).await.unwrap();
     }
 }
 
@@ -124,7 +124,7 @@ async fn every_way_a_job_can_end() {
     assert!(common::temp_files(fx.dir.path()).is_empty(), "{:?}", common::temp_files(fx.dir.path()));
 
     // The status view reads the same from the database alone.
-    let status = fx.store.status(fx.scope).await.unwrap();
+    let status = fx.store.status(&fx.scope).await.unwrap();
     let total = status.total();
     assert_eq!((total.done, total.failed, total.skipped, total.pending), (3, 6, 2, 0));
     assert_eq!(status.failures.len(), 8);
@@ -309,15 +309,15 @@ async fn leases_of_dead_or_silent_workers_are_reclaimed() {
     // Make both jobs ready, then claim them as a dead local process and as a silent process on another host.
     let sched = Scheduler::new(fx.store.clone(), Registry::new(), fx.dir.path().to_path_buf(), config());
     drop(sched);
-    fx.store.reopen(fx.scope).await.unwrap();
-    for job in fx.store.settled(fx.scope).await.unwrap() {
+    fx.store.reopen(&fx.scope).await.unwrap();
+    for job in fx.store.settled(&fx.scope).await.unwrap() {
         fx.store.mark_ready(job.id, "k").await.unwrap();
     }
     let mut child = std::process::Command::new("true").spawn().unwrap();
     let dead = format!("{}:{}:1", std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim(), child.id());
     child.wait().unwrap();
-    fx.store.claim(fx.scope, &dead, 60_000, 2, 2).await.unwrap().expect("claim as the dead worker");
-    fx.store.claim(fx.scope, "other-host:1:1", 0, 2, 2).await.unwrap().expect("claim with an expired lease");
+    fx.store.claim(&fx.scope, &dead, 60_000, 2, 2).await.unwrap().expect("claim as the dead worker");
+    fx.store.claim(&fx.scope, "other-host:1:1", 0, 2, 2).await.unwrap().expect("claim with an expired lease");
 
     let summary = fx.run(kinds::registry()).await;
     assert_eq!(summary.reclaimed, 2);
@@ -325,4 +325,29 @@ async fn leases_of_dead_or_silent_workers_are_reclaimed() {
     let runs = common::runs(&fx.dir.db()).await;
     assert_eq!(runs["held-by-dead"], ["lost", "done"]);
     assert_eq!(runs["held-elsewhere"], ["lost", "done"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn library_namespaces_are_submitted_and_run_apart() {
+    let dir = Dir::new();
+    let store = Store::open(&dir.db(), OpenMode::Create).await.unwrap();
+    let plan = |ns: &str, n: usize| Plan::new((0..n).map(|i| write(&format!("{ns}{i}"), "s")).collect()).unwrap();
+    store.submit(None, "corpus/a/", &plan("corpus/a/", 3)).await.unwrap();
+    store.submit(None, "corpus/b/", &plan("corpus/b/", 2)).await.unwrap();
+    let err = store.submit(None, "corpus/a/", &plan("corpus/b/", 1)).await.unwrap_err();
+    assert!(err.to_string().contains("outside the namespace"), "{err}");
+
+    let scheduler = Scheduler::new(store.clone(), kinds::registry(), dir.path().to_path_buf(), config());
+    let a = scheduler.run(Scope::library("corpus/a/"), Arc::new(Silent), CancellationToken::new()).await.unwrap();
+    assert_eq!(a.ran, 3);
+    let states = common::states(&dir.db()).await;
+    assert_eq!(states.values().filter(|(s, _)| s == "done").count(), 3, "{states:?}");
+
+    // Re-submitting a smaller plan for a/ removes a/2 and leaves b/ alone.
+    let summary = store.submit(None, "corpus/a/", &plan("corpus/a/", 2)).await.unwrap();
+    assert_eq!((summary.added, summary.updated, summary.removed), (0, 0, 1));
+    let states = common::states(&dir.db()).await;
+    assert_eq!(states.keys().cloned().collect::<Vec<_>>(), ["corpus/a/0", "corpus/a/1", "corpus/b/0", "corpus/b/1"]);
+    let all = scheduler.run(Scope::all(), Arc::new(Silent), CancellationToken::new()).await.unwrap();
+    assert_eq!((all.ran, all.fresh), (2, 2));
 }

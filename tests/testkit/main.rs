@@ -59,7 +59,7 @@ fn plan(args: &[String]) -> Result<(), String> {
             job.kind = "fatal".into();
         }
         let plan = reel::plan::Plan::new(plan).map_err(|e| e.to_string())?;
-        let summary = store.submit(Some(prod.id), &plan).await.map_err(|e| e.to_string())?;
+        let summary = store.submit(Some(prod.id), "", &plan).await.map_err(|e| e.to_string())?;
         println!(
             "planned {jobs} jobs: {} added, {} updated, {} removed",
             summary.added, summary.updated, summary.removed
