@@ -29,6 +29,9 @@ use crate::ids::JobId;
 use crate::progress::{Event, Outcome, Reporter};
 use crate::store::{ClaimedJob, OutputRecord, PendingJob, Scope, Setback, Store, StoreError, now_ms};
 
+/// How often a running scheduler looks for orphaned jobs of other workers.
+const RECLAIM_EVERY: Duration = Duration::from_secs(1);
+
 #[derive(Debug, thiserror::Error)]
 pub enum SchedulerError {
     #[error(transparent)]
@@ -112,8 +115,7 @@ impl Scheduler {
         reporter: Arc<dyn Reporter>,
         cancel: CancellationToken,
     ) -> Result<RunSummary, SchedulerError> {
-        let mut summary =
-            RunSummary { reclaimed: self.store.reclaim(&scope, Owner::is_dead).await?, ..Default::default() };
+        let mut summary = RunSummary { reclaimed: self.reclaim(&scope).await?, ..Default::default() };
         self.store.reopen(&scope).await?;
         self.resolve(&scope, &*reporter, &mut summary).await?;
         let total = self.store.status(&scope).await?.total();
@@ -126,7 +128,13 @@ impl Scheduler {
         let mut running: HashMap<JobId, i64> = HashMap::new();
         let (tx, mut rx) = mpsc::unbounded_channel();
         let _heartbeat = AbortOnDrop(self.spawn_heartbeat());
+        let mut last_reclaim = Instant::now();
         loop {
+            // Another worker may die while this one runs: take its jobs back once they are known to be orphaned.
+            if last_reclaim.elapsed() >= RECLAIM_EVERY {
+                summary.reclaimed += self.reclaim(&scope).await?;
+                last_reclaim = Instant::now();
+            }
             if !cancel.is_cancelled() {
                 while let Some(job) = self.store.claim(&scope, &self.owner, lease_ms, capacity, capacity - used).await?
                 {
@@ -172,6 +180,11 @@ impl Scheduler {
             self.resolve(&scope, &*reporter, &mut summary).await?;
         }
         Ok(summary)
+    }
+
+    /// Takes back running jobs of workers that are dead or whose lease expired.
+    async fn reclaim(&self, scope: &Scope) -> Result<u64, StoreError> {
+        self.store.reclaim(scope, &self.owner, Owner::is_dead).await
     }
 
     /// How long to sleep when nothing finishes: until the next retry is due, at most one poll interval.

@@ -323,8 +323,9 @@ impl Store {
     }
 
     /// Returns running jobs whose lease has expired or whose owner `is_dead` says is gone to `waiting`, and marks
-    /// their open runs as lost. Returns how many were reclaimed.
-    pub async fn reclaim(&self, scope: &Scope, is_dead: impl Fn(&str) -> bool) -> Result<u64, StoreError> {
+    /// their open runs as lost. Jobs held by `me` are never taken: this process knows they are running. Returns how
+    /// many were reclaimed.
+    pub async fn reclaim(&self, scope: &Scope, me: &str, is_dead: impl Fn(&str) -> bool) -> Result<u64, StoreError> {
         let now = now_ms();
         let running: Vec<(i64, Option<String>, Option<i64>)> = bind_scope!(
             sqlx::query_as(concat!(
@@ -339,6 +340,9 @@ impl Store {
         let mut reclaimed = 0;
         for (id, owner, expires) in running {
             let owner = owner.unwrap_or_default();
+            if owner == me {
+                continue;
+            }
             let expired = expires.is_none_or(|t| t < now);
             if !expired && !is_dead(&owner) {
                 continue;

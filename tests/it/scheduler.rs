@@ -305,10 +305,8 @@ async fn cancel_stops_cleanly_and_resume_finishes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leases_of_dead_or_silent_workers_are_reclaimed() {
-    let fx = fixture(vec![write("held-by-dead", "s"), write("held-elsewhere", "s"), write("fresh", "s")]).await;
-    // Make both jobs ready, then claim them as a dead local process and as a silent process on another host.
-    let sched = Scheduler::new(fx.store.clone(), Registry::new(), fx.dir.path().to_path_buf(), config());
-    drop(sched);
+    let fx = fixture(vec![write("held-by-dead", "s"), write("held-elsewhere", "s"), write("expires-later", "s")]).await;
+    // Make the jobs ready, then claim them as a dead local process and as silent processes on another host.
     fx.store.reopen(&fx.scope).await.unwrap();
     for job in fx.store.settled(&fx.scope).await.unwrap() {
         fx.store.mark_ready(job.id, "k").await.unwrap();
@@ -316,15 +314,20 @@ async fn leases_of_dead_or_silent_workers_are_reclaimed() {
     let mut child = std::process::Command::new("true").spawn().unwrap();
     let dead = format!("{}:{}:1", std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim(), child.id());
     child.wait().unwrap();
-    fx.store.claim(&fx.scope, &dead, 60_000, 2, 2).await.unwrap().expect("claim as the dead worker");
-    fx.store.claim(&fx.scope, "other-host:1:1", 0, 2, 2).await.unwrap().expect("claim with an expired lease");
+    fx.store.claim(&fx.scope, &dead, 60_000, 3, 3).await.unwrap().expect("claim as the dead worker");
+    // A lease that ran out a second ago, and one that runs out while the scheduler is already running.
+    fx.store.claim(&fx.scope, "other-host:1:1", -1000, 3, 3).await.unwrap().expect("claim with an expired lease");
+    fx.store.claim(&fx.scope, "other-host:2:2", 1500, 3, 3).await.unwrap().expect("claim with a short lease");
 
+    let started = Instant::now();
     let summary = fx.run(kinds::registry()).await;
-    assert_eq!(summary.reclaimed, 2);
+    assert_eq!(summary.reclaimed, 3);
     assert_eq!(summary.ran, 3);
+    assert!(started.elapsed() >= Duration::from_millis(1400), "the short lease was taken before it ran out");
     let runs = common::runs(&fx.dir.db()).await;
     assert_eq!(runs["held-by-dead"], ["lost", "done"]);
     assert_eq!(runs["held-elsewhere"], ["lost", "done"]);
+    assert_eq!(runs["expires-later"], ["lost", "done"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
