@@ -4,6 +4,7 @@
 
 pub mod atomic;
 pub mod cli;
+pub mod corpus;
 pub mod diagnostic;
 pub mod fountain;
 pub mod hash;

@@ -1,8 +1,8 @@
-//! Production names: validated slugs that are safe to use as a directory name.
+//! Names of productions, corpora and models: validated slugs that are safe to use as a directory name.
 //!
-//! A name becomes `productions/<name>/`, so it must never be able to leave that folder: no separators, no `..`,
-//! nothing hidden. Every name a user types passes through [`ProductionName::parse`] before anything touches disk
-//! or the database.
+//! A name becomes `productions/<name>/`, `corpora/<name>/` or `models/<name>/`, so it must never be able to leave
+//! that folder: no separators, no `..`, nothing hidden. Every name a user types passes through [`Slug::parse`]
+//! before anything touches disk or the database.
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,23 +10,34 @@ use std::str::FromStr;
 /// Why a production name was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid production name {value:?}: {reason}; use 1 to 64 lowercase letters, digits, '-', '_' or '.', \
+    "invalid {what} name {value:?}: {reason}; use 1 to 64 lowercase letters, digits, '-', '_' or '.', \
      starting with a letter or digit"
 )]
 pub struct NameError {
+    /// What the name was for: "production", "corpus", "model".
+    pub what: &'static str,
     pub value: String,
     pub reason: &'static str,
 }
 
-/// A production's name, known to be a safe single path component.
+/// A name known to be a safe single path component.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ProductionName(String);
+pub struct Slug(String);
 
-impl ProductionName {
+/// A production's name.
+pub type ProductionName = Slug;
+
+impl Slug {
     pub const MAX_LEN: usize = 64;
 
+    /// Parses a production name.
     pub fn parse(value: &str) -> Result<Self, NameError> {
-        let refuse = |reason| Err(NameError { value: value.to_string(), reason });
+        Slug::parse_for("production", value)
+    }
+
+    /// Parses the name of a `what` ("corpus", "model"), which the error names.
+    pub fn parse_for(what: &'static str, value: &str) -> Result<Self, NameError> {
+        let refuse = |reason| Err(NameError { what, value: value.to_string(), reason });
         if value.is_empty() {
             return refuse("it is empty");
         }
@@ -46,6 +57,7 @@ impl ProductionName {
         let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.');
         if let Some(bad) = value.chars().find(|&c| !allowed(c)) {
             return Err(NameError {
+                what,
                 value: value.to_string(),
                 reason: if bad.is_ascii_uppercase() {
                     "it contains an uppercase letter"
@@ -54,7 +66,7 @@ impl ProductionName {
                 },
             });
         }
-        Ok(ProductionName(value.to_string()))
+        Ok(Slug(value.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -62,15 +74,15 @@ impl ProductionName {
     }
 }
 
-impl FromStr for ProductionName {
+impl FromStr for Slug {
     type Err = NameError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ProductionName::parse(s)
+        Slug::parse(s)
     }
 }
 
-impl fmt::Display for ProductionName {
+impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -110,5 +122,7 @@ mod tests {
         let err = ProductionName::parse("../x").unwrap_err().to_string();
         assert!(err.contains("\"../x\""), "{err}");
         assert!(err.contains("path separator"), "{err}");
+        let err = Slug::parse_for("corpus", "A B").unwrap_err().to_string();
+        assert!(err.starts_with("invalid corpus name \"A B\""), "{err}");
     }
 }

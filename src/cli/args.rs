@@ -59,6 +59,46 @@ pub enum Command {
         #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
         json: bool,
     },
+    /// Build and inspect training corpora from subtitles, OPUS XML, Fountain screenplays and plays.
+    Corpus {
+        #[command(subcommand)]
+        command: CorpusCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CorpusCommand {
+    /// Add files or folders (SRT, WebVTT, ASS/SSA, OPUS .xml/.xml.gz, .fountain, Gutenberg plays) to a corpus and
+    /// build it. Files already in the corpus are not read again unless they changed.
+    Add {
+        /// The corpus, e.g. `films`; it lives in corpora/NAME/.
+        name: String,
+        /// Files and folders to add; folders are searched recursively.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Share of documents held out for validation (default 0.1, or the corpus's current value).
+        #[arg(long, env = "REEL_VAL_FRACTION", value_name = "F")]
+        val_fraction: Option<f64>,
+        /// A silence longer than this between subtitle cues starts a new speaker's turn (default 1200).
+        #[arg(long, env = "REEL_TURN_GAP_MS", value_name = "MS")]
+        turn_gap_ms: Option<u64>,
+        /// A silence longer than this between subtitle cues is a scene break (default 12000).
+        #[arg(long, env = "REEL_SCENE_GAP_MS", value_name = "MS")]
+        scene_gap_ms: Option<u64>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// List corpora with their sizes.
+    List {
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
+        json: bool,
+    },
+    /// Show a corpus's counts (characters, lines, turns, documents) and its vocabulary.
+    Stats {
+        name: String,
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use super::args::{Cli, Command, GlobalArgs, RunArgs};
-use crate::name::{NameError, ProductionName};
+use super::args::{Cli, Command, CorpusCommand, GlobalArgs, RunArgs};
+use crate::name::{NameError, ProductionName, Slug};
 use crate::scheduler::SchedulerConfig;
 use crate::workspace::Workspace;
 
@@ -15,6 +15,8 @@ pub enum ConfigError {
     Workers(usize),
     #[error("--lease-secs must be at least 1")]
     Lease,
+    #[error("--val-fraction must be between 0 and 0.5 (got {0})")]
+    ValFraction(f64),
     #[error("cannot resolve the database path {path}: {source}")]
     DbPath {
         path: std::path::PathBuf,
@@ -36,6 +38,17 @@ pub enum Action {
     Status { production: Option<ProductionName>, json: bool },
     Resume { production: Option<ProductionName>, scheduler: SchedulerConfig },
     Productions { json: bool },
+    CorpusAdd { name: Slug, paths: Vec<std::path::PathBuf>, settings: CorpusSettings, scheduler: SchedulerConfig },
+    CorpusList { json: bool },
+    CorpusStats { name: Slug, json: bool },
+}
+
+/// Corpus settings given on the command line; `None` keeps the corpus's current value (or the default).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CorpusSettings {
+    pub val_fraction: Option<f64>,
+    pub turn_gap_ms: Option<u64>,
+    pub scene_gap_ms: Option<u64>,
 }
 
 impl Config {
@@ -48,9 +61,28 @@ impl Config {
                 Action::Resume { production: parse_name(production)?, scheduler: scheduler_config(&run)? }
             }
             Command::Productions { json } => Action::Productions { json },
+            Command::Corpus { command } => corpus_action(command)?,
         };
         Ok(Config { workspace, log, plain, action })
     }
+}
+
+fn corpus_action(command: CorpusCommand) -> Result<Action, ConfigError> {
+    Ok(match command {
+        CorpusCommand::Add { name, paths, val_fraction, turn_gap_ms, scene_gap_ms, run } => {
+            if let Some(f) = val_fraction.filter(|f| !(0.0..=0.5).contains(f)) {
+                return Err(ConfigError::ValFraction(f));
+            }
+            Action::CorpusAdd {
+                name: Slug::parse_for("corpus", &name)?,
+                paths,
+                settings: CorpusSettings { val_fraction, turn_gap_ms, scene_gap_ms },
+                scheduler: scheduler_config(&run)?,
+            }
+        }
+        CorpusCommand::List { json } => Action::CorpusList { json },
+        CorpusCommand::Stats { name, json } => Action::CorpusStats { name: Slug::parse_for("corpus", &name)?, json },
+    })
 }
 
 fn parse_name(name: Option<String>) -> Result<Option<ProductionName>, NameError> {

@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod config;
+mod corpus;
 mod report;
 mod show;
 
@@ -96,6 +97,11 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
             }
             Ok(Exit::Success)
         }
+        Action::CorpusAdd { name, paths, settings, scheduler } => {
+            corpus::add(&workspace, registry, &name, &paths, settings, scheduler, plain).await
+        }
+        Action::CorpusList { json } => corpus::list(&workspace, json),
+        Action::CorpusStats { name, json } => corpus::stats(&workspace, &name, json),
         Action::Resume { production, scheduler } => {
             let store = Store::open(workspace.db(), OpenMode::Existing).await?;
             let scope = match &production {
@@ -103,7 +109,6 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
                 None => Scope::all(),
             };
             let summary = run_jobs(&store, registry, &workspace, scheduler, scope.clone(), plain).await?;
-            eprintln!("{}", describe(&summary));
             let status = store.status(&scope).await?.total();
             Ok(if summary.cancelled {
                 Exit::Interrupted
@@ -133,6 +138,7 @@ pub async fn run_jobs(
     let reporter: Arc<dyn crate::progress::Reporter> = Arc::from(report::reporter(plain));
     let summary = scheduler.run(scope, reporter, cancel).await.context("the scheduler stopped")?;
     watcher.abort();
+    eprintln!("{}", describe(&summary));
     Ok(summary)
 }
 

@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod corpus;
 mod crash;
 #[path = "../testkit/kinds.rs"]
 mod kinds;

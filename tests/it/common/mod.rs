@@ -56,6 +56,11 @@ impl TestCommand {
         self
     }
 
+    pub fn arg(mut self, arg: impl AsRef<std::ffi::OsStr>) -> TestCommand {
+        self.cmd.arg(arg);
+        self
+    }
+
     pub fn env(mut self, key: &str, value: &str) -> TestCommand {
         self.cmd.env(key, value);
         self
