@@ -145,7 +145,7 @@ pub fn stats(workspace: &Workspace, name: &Slug, json: bool) -> anyhow::Result<E
         println!("{label:<12} {t:>12} {v:>12}");
     }
     let mut vocab: Vec<(char, u64)> = stats.train.vocabulary.iter().map(|(c, n)| (*c, *n)).collect();
-    vocab.sort_by(|a, b| b.1.cmp(&a.1));
+    vocab.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
     let shown: Vec<String> = vocab.iter().take(40).map(|(c, n)| format!("{c:?} {n}")).collect();
     println!("vocabulary: {} characters; most common: {}", vocab.len(), shown.join(", "));
     Ok(Exit::Success)
