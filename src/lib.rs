@@ -2,6 +2,7 @@
 //!
 //! The binary is a thin shell over this library; ARCHITECTURE.md has the map.
 
+pub mod archive;
 pub mod atomic;
 pub mod cli;
 pub mod corpus;

@@ -1,5 +1,6 @@
 //! reel's integration tests: one binary, real SQLite files, real child processes.
 
+mod archive;
 mod cli;
 mod common;
 mod corpus;
