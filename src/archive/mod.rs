@@ -4,3 +4,4 @@
 //! thumbnails, loudness) as a pure library. The shot database and search over it come with the archive stage.
 
 pub mod analysis;
+pub mod describe;

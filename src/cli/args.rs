@@ -59,10 +59,78 @@ pub enum Command {
         #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
         json: bool,
     },
+    /// Ingest footage into the archive, and list it.
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
+    },
+    /// Search and inspect the shot database.
+    Shots {
+        #[command(subcommand)]
+        command: ShotsCommand,
+    },
     /// Build and inspect training corpora from subtitles, OPUS XML, Fountain screenplays and plays.
     Corpus {
         #[command(subcommand)]
         command: CorpusCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// Add video files or folders to the archive: shots, features, thumbnails, loudness, and dialogue from
+    /// sidecar subtitles (film.srt beside film.mp4). Files already analysed are not read again unless they changed.
+    Add {
+        /// Video files, or folders searched recursively.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Subtitles for the (single) video given, when they are not a sidecar file.
+        #[arg(long, env = "REEL_SUBS", value_name = "FILE")]
+        subs: Option<PathBuf>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// List the files in the archive with their shots and cues.
+    List {
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShotsCommand {
+    /// Find archive shots by their dialogue and description, ranked by BM25 (FTS5 query syntax: words, "a phrase",
+    /// OR, NOT, prefix*), and filter them.
+    Query {
+        /// What to search for; without it every shot passing the filters is listed.
+        text: Option<String>,
+        /// Shortest shot, in seconds.
+        #[arg(long, value_name = "S")]
+        min_dur: Option<f64>,
+        /// Longest shot, in seconds.
+        #[arg(long, value_name = "S")]
+        max_dur: Option<f64>,
+        /// Only dark shots (mean luma below 70 of 255).
+        #[arg(long, conflicts_with = "bright")]
+        dark: bool,
+        /// Only bright shots (mean luma above 150 of 255).
+        #[arg(long)]
+        bright: bool,
+        /// Only shots from files whose path matches this glob, e.g. '*chaplin*'.
+        #[arg(long, value_name = "GLOB")]
+        source: Option<String>,
+        #[arg(long, default_value_t = 20, value_name = "N")]
+        limit: i64,
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new(), conflicts_with = "csv")]
+        json: bool,
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Show one archive shot: its file, times, features, dialogue and thumbnail.
+    Show {
+        id: i64,
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
+        json: bool,
     },
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::args::{Cli, Command, CorpusCommand, GlobalArgs, RunArgs};
+use super::args::{ArchiveCommand, Cli, Command, CorpusCommand, GlobalArgs, RunArgs, ShotsCommand};
 use crate::name::{NameError, ProductionName, Slug};
 use crate::scheduler::SchedulerConfig;
 use crate::workspace::Workspace;
@@ -15,6 +15,10 @@ pub enum ConfigError {
     Workers(usize),
     #[error("--lease-secs must be at least 1")]
     Lease,
+    #[error("--subs goes with exactly one video file (got {0} paths)")]
+    SubsWithMany(usize),
+    #[error("--limit must be at least 1 (got {0})")]
+    Limit(i64),
     #[error("--val-fraction must be between 0 and 0.5 (got {0})")]
     ValFraction(f64),
     #[error("cannot resolve the database path {path}: {source}")]
@@ -40,7 +44,19 @@ pub enum Action {
     Productions { json: bool },
     CorpusAdd { name: Slug, paths: Vec<std::path::PathBuf>, settings: CorpusSettings, scheduler: SchedulerConfig },
     CorpusList { json: bool },
+    ArchiveAdd { paths: Vec<std::path::PathBuf>, subs: Option<std::path::PathBuf>, scheduler: SchedulerConfig },
+    ArchiveList { json: bool },
+    ShotsQuery { query: crate::store::ShotQuery, format: Format },
+    ShotsShow { id: i64, json: bool },
     CorpusStats { name: Slug, json: bool },
+}
+
+/// How a listing is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Csv,
 }
 
 /// Corpus settings given on the command line; `None` keeps the corpus's current value (or the default).
@@ -62,9 +78,37 @@ impl Config {
             }
             Command::Productions { json } => Action::Productions { json },
             Command::Corpus { command } => corpus_action(command)?,
+            Command::Archive { command: ArchiveCommand::Add { paths, subs, run } } => {
+                if subs.is_some() && paths.len() != 1 {
+                    return Err(ConfigError::SubsWithMany(paths.len()));
+                }
+                Action::ArchiveAdd { paths, subs, scheduler: scheduler_config(&run)? }
+            }
+            Command::Archive { command: ArchiveCommand::List { json } } => Action::ArchiveList { json },
+            Command::Shots { command } => shots_action(command)?,
         };
         Ok(Config { workspace, log, plain, action })
     }
+}
+
+fn shots_action(command: ShotsCommand) -> Result<Action, ConfigError> {
+    Ok(match command {
+        ShotsCommand::Query { text, min_dur, max_dur, dark, bright, source, limit, json, csv } => {
+            if limit < 1 {
+                return Err(ConfigError::Limit(limit));
+            }
+            let format = if json {
+                Format::Json
+            } else if csv {
+                Format::Csv
+            } else {
+                Format::Text
+            };
+            let query = crate::store::ShotQuery { text, min_dur, max_dur, dark, bright, source, limit };
+            Action::ShotsQuery { query, format }
+        }
+        ShotsCommand::Show { id, json } => Action::ShotsShow { id, json },
+    })
 }
 
 fn corpus_action(command: CorpusCommand) -> Result<Action, ConfigError> {

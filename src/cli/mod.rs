@@ -3,6 +3,7 @@
 //! This is the one place that maps outcomes to exit codes (0 ok, 1 finished with failed items, 2 fatal or usage,
 //! 130 interrupted), the only place that uses `anyhow`, and, with `report`, the only code that draws on a terminal.
 
+mod archive;
 pub mod args;
 pub mod config;
 mod corpus;
@@ -101,6 +102,12 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
             corpus::add(&workspace, registry, &name, &paths, settings, scheduler, plain).await
         }
         Action::CorpusList { json } => corpus::list(&workspace, json),
+        Action::ArchiveAdd { paths, subs, scheduler } => {
+            archive::add(&workspace, registry, &paths, subs, scheduler, plain).await
+        }
+        Action::ArchiveList { json } => archive::list(&workspace, json).await,
+        Action::ShotsQuery { query, format } => archive::query(&workspace, &query, format).await,
+        Action::ShotsShow { id, json } => archive::show(&workspace, id, json).await,
         Action::CorpusStats { name, json } => corpus::stats(&workspace, &name, json),
         Action::Resume { production, scheduler } => {
             let store = Store::open(workspace.db(), OpenMode::Existing).await?;

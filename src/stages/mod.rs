@@ -1,6 +1,7 @@
 //! The stages' glue: how a command becomes a [`Plan`](crate::plan::Plan) of jobs, and the handlers that run those
 //! jobs. The stage libraries (`corpus`, …) stay pure; this is where they meet the scheduler's `JobContext`.
 
+pub mod archive;
 pub mod corpus;
 
 use crate::scheduler::{JobContext, JobError, Registry};
@@ -9,6 +10,7 @@ use crate::scheduler::{JobContext, JobError, Registry};
 /// CLI and the logs.
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
+    archive::register(&mut registry);
     corpus::register(&mut registry);
     registry
 }

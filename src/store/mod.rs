@@ -6,6 +6,7 @@
 //! The interface is narrow on purpose (claim, heartbeat, complete, fail, status queries), so that a PostgreSQL
 //! backend, where claims use `FOR UPDATE SKIP LOCKED`, can later sit behind the same methods.
 
+mod archive;
 mod files;
 mod jobs;
 mod productions;
@@ -18,6 +19,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use archive::{
+    ArchiveFile, BRIGHT_LUMA, DARK_LUMA, Imported, NewArchiveCue, NewArchiveFile, NewArchiveShot, ShotHit, ShotQuery,
+};
 pub use jobs::{Backlog, ClaimedJob, DepOutputs, OutputRecord, PendingJob, Scope, Setback, SubmitSummary};
 pub use productions::{Production, ProductionSummary};
 pub use shots::{NewShot, Shot, ShotKind};
@@ -36,6 +40,8 @@ pub enum StoreError {
     TooNew { path: PathBuf, message: String },
     #[error("job {job:?} is outside the namespace {namespace:?} it was submitted under")]
     OutsideNamespace { job: String, namespace: String },
+    #[error("bad search {query:?}: {message}; quote words with \"...\" to search for them literally")]
+    BadQuery { query: String, message: String },
     #[error("no production named {name:?} in {path}; `reel productions` lists them")]
     UnknownProduction { name: String, path: PathBuf },
     #[error("database {path}: {source}")]

@@ -1,0 +1,239 @@
+//! `reel archive add|list` and `reel shots query|show`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::config::Format;
+use super::{Exit, run_jobs};
+use crate::scheduler::{Registry, SchedulerConfig, key};
+use crate::stages::archive::{self as stage, Ingested};
+use crate::store::{Imported, OpenMode, Scope, ShotHit, ShotQuery, Store};
+use crate::workspace::Workspace;
+
+pub async fn add(
+    workspace: &Workspace,
+    registry: Registry,
+    paths: &[PathBuf],
+    subs: Option<PathBuf>,
+    scheduler: SchedulerConfig,
+    plain: bool,
+) -> anyhow::Result<Exit> {
+    let (mut sources, notes) = stage::expand(paths);
+    for note in &notes {
+        eprintln!("skipped {note}");
+    }
+    if let (Some(subs), [source]) = (subs, sources.as_mut_slice()) {
+        source.subs = Some(std::path::absolute(&subs)?);
+    }
+    if sources.is_empty() {
+        anyhow::bail!(
+            "no video files found in {}",
+            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let store = Store::open(workspace.db(), OpenMode::Create).await?;
+    let mut planned = std::collections::HashSet::new();
+    let mut duplicates = 0;
+    for source in &sources {
+        if let Some(other) = known_elsewhere(&store, &source.video).await? {
+            eprintln!("skipped {}: the same footage is already in the archive as {other}", source.video.display());
+            duplicates += 1;
+            continue;
+        }
+        let (namespace, plan) = stage::plan(source)?;
+        store.submit(None, &namespace, &plan).await?;
+        planned.insert(stage::file_id(&source.video));
+    }
+    eprintln!("archive: {} files to check, {duplicates} already there under another name", planned.len());
+    let summary = run_jobs(&store, registry, workspace, scheduler, Scope::library("archive/"), plain).await?;
+    let skipped = import_all(&store, workspace, &planned).await?;
+    if summary.cancelled {
+        return Ok(Exit::Interrupted);
+    }
+    let failed = store.status(&Scope::library("archive/")).await?.total().failed;
+    Ok(if notes.is_empty() && skipped == 0 && failed == 0 { Exit::Success } else { Exit::Failures })
+}
+
+/// The path under which footage with the same content was imported, when that is not `video` itself.
+async fn known_elsewhere(store: &Store, video: &Path) -> anyhow::Result<Option<String>> {
+    let name = video.display().to_string();
+    let stamp = key::stamp(video).with_context(|| format!("cannot read {name}"))?;
+    let hash = match store.cached_hash(&name, stamp.size, stamp.mtime_ns).await? {
+        Some(hash) => hash,
+        None => {
+            let hash = crate::hash::file(video).with_context(|| format!("cannot read {name}"))?;
+            store.remember_hash(&name, stamp.size, stamp.mtime_ns, &hash).await?;
+            hash
+        }
+    };
+    Ok(store.archive_path_with_hash(&hash).await?.filter(|path| *path != name))
+}
+
+/// Imports every finished analysis under `archive/` (unchanged ones are no-ops, and analyses of earlier runs that a
+/// kill left unimported are finished here). Problems are reported for the files of this run (`current`, by file
+/// id) only. Returns how many of those could not be analysed.
+async fn import_all(
+    store: &Store,
+    workspace: &Workspace,
+    current: &std::collections::HashSet<String>,
+) -> anyhow::Result<usize> {
+    let mut skipped = 0;
+    let Ok(entries) = std::fs::read_dir(workspace.root().join("archive")) else { return Ok(0) };
+    let mut files: Vec<(bool, PathBuf)> = entries
+        .flatten()
+        .map(|e| (current.contains(&*e.file_name().to_string_lossy()), e.path().join("analysis.json")))
+        .filter(|(_, p)| p.is_file())
+        .collect();
+    files.sort();
+    for (report, path) in files {
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let ingested: Ingested =
+            serde_json::from_slice(&bytes).with_context(|| format!("{} is damaged", path.display()))?;
+        if report {
+            for d in ingested.diagnostics.iter().take(5) {
+                eprintln!("{d}");
+            }
+        }
+        match stage::to_import(workspace.root(), &ingested, &crate::hash::bytes(&bytes)) {
+            None if !report => {}
+            None => {
+                skipped += 1;
+                eprintln!(
+                    "skipped {}: {}",
+                    ingested.video.display(),
+                    ingested.error.as_deref().unwrap_or("no analysis")
+                );
+            }
+            Some(file) => {
+                let (shots, cues) = (file.shots.len(), file.cues.len());
+                match store.import_archive_file(&file).await? {
+                    Imported::Unchanged => {}
+                    how => println!(
+                        "{} {}: {shots} shots, {cues} dialogue cues, {:.1} s",
+                        if how == Imported::New { "added" } else { "updated" },
+                        file.path,
+                        file.duration_s
+                    ),
+                }
+            }
+        }
+    }
+    Ok(skipped)
+}
+
+pub async fn list(workspace: &Workspace, json: bool) -> anyhow::Result<Exit> {
+    let store = Store::open(workspace.db(), OpenMode::Existing).await?;
+    let files = store.archive_files().await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&files)?);
+    } else if files.is_empty() {
+        println!("the archive is empty; `reel archive add PATH...` adds footage");
+    } else {
+        println!("{:>4} {:>8} {:>10} {:>6} {:>5}  path", "id", "duration", "size", "shots", "cues");
+        for f in &files {
+            println!(
+                "{:>4} {:>7.1}s {:>10} {:>6} {:>5}  {}",
+                f.id,
+                f.duration_s,
+                format!("{}x{}", f.width, f.height),
+                f.shots,
+                f.cues,
+                f.path
+            );
+        }
+        let total: f64 = files.iter().map(|f| f.duration_s).sum();
+        let shots: i64 = files.iter().map(|f| f.shots).sum();
+        println!("{} files, {shots} shots, {:.1} minutes", files.len(), total / 60.0);
+    }
+    Ok(Exit::Success)
+}
+
+pub async fn query(workspace: &Workspace, query: &ShotQuery, format: Format) -> anyhow::Result<Exit> {
+    let store = Store::open(workspace.db(), OpenMode::Existing).await?;
+    let hits = store.query_shots(query).await?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&hits)?),
+        Format::Csv => {
+            println!("id,path,shot,start_s,end_s,luma,motion,score,description,dialogue,thumbnail");
+            for h in &hits {
+                println!(
+                    "{},{},{},{:.3},{:.3},{:.1},{:.2},{:.3},{},{},{}",
+                    h.id,
+                    csv(&h.path),
+                    h.idx,
+                    h.start_s,
+                    h.end_s,
+                    h.luma,
+                    h.motion,
+                    h.score,
+                    csv(&h.description),
+                    csv(&h.dialogue),
+                    csv(h.thumbnail.as_deref().unwrap_or(""))
+                );
+            }
+        }
+        Format::Text if hits.is_empty() => println!("no shots match"),
+        Format::Text => {
+            for h in &hits {
+                println!("{}", line(h));
+            }
+        }
+    }
+    Ok(Exit::Success)
+}
+
+pub async fn show(workspace: &Workspace, id: i64, json: bool) -> anyhow::Result<Exit> {
+    let store = Store::open(workspace.db(), OpenMode::Existing).await?;
+    let hit = store
+        .archive_shot(id)
+        .await?
+        .with_context(|| format!("no archive shot with id {id} (see `reel shots query`)"))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&hit)?);
+        return Ok(Exit::Success);
+    }
+    println!("shot {} of {}", hit.idx, hit.path);
+    println!("  time        {} - {} ({:.2} s)", timecode(hit.start_s), timecode(hit.end_s), hit.end_s - hit.start_s);
+    println!("  luma        {:.1} / 255, contrast {:.1}, motion {:.2}", hit.luma, hit.contrast, hit.motion);
+    if let Some(l) = hit.loudness_lufs {
+        println!("  loudness    {l:.1} LUFS");
+    }
+    println!("  description {}", hit.description);
+    if !hit.dialogue.is_empty() {
+        println!("  dialogue    {}", hit.dialogue);
+    }
+    if let Some(t) = &hit.thumbnail {
+        println!("  thumbnail   {}", workspace.root().join(t).display());
+    }
+    Ok(Exit::Success)
+}
+
+fn line(h: &ShotHit) -> String {
+    let mut text = format!(
+        "{:>6}  {} {}-{}  {}",
+        h.id,
+        Path::new(&h.path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        timecode(h.start_s),
+        timecode(h.end_s),
+        h.description
+    );
+    if !h.dialogue.is_empty() {
+        let mut dialogue: String = h.dialogue.chars().take(80).collect();
+        if dialogue.len() < h.dialogue.len() {
+            dialogue.push_str("...");
+        }
+        text.push_str(&format!("  \"{dialogue}\""));
+    }
+    text
+}
+
+/// `h:mm:ss.mmm`.
+fn timecode(s: f64) -> String {
+    let ms = (s * 1000.0).round() as u64;
+    format!("{}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+}
+
+fn csv(field: &str) -> String {
+    if field.contains([',', '"', '\n']) { format!("\"{}\"", field.replace('"', "\"\"")) } else { field.to_string() }
+}

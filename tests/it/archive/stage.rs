@@ -1,0 +1,87 @@
+//! `reel archive add` and `reel shots`: footage in, a searchable shot database out.
+
+use std::path::Path;
+
+use super::fixtures::ffmpeg;
+use crate::common::{self, Dir};
+
+/// Two shots (testsrc2, then mandelbrot after two seconds of black) with a sidecar SRT, plus a fake video.
+fn footage(dir: &Path) {
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=25:d=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=black:size=320x240:rate=25:d=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "mandelbrot=size=320x240:rate=25,trim=duration=2",
+        "-filter_complex",
+        "[0][1][2]concat=n=3:v=1:a=0",
+        "-pix_fmt",
+        "yuv420p",
+        dir.join("cuts.mp4").to_str().unwrap(),
+    ]);
+    std::fs::write(
+        dir.join("cuts.srt"),
+        "1\n00:00:00,500 --> 00:00:01,500\nThe lantern is failing.\n\n2\n00:00:04,200 --> 00:00:05,500\nWe are not alone out here.\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("fake.mp4"), b"this is not a video").unwrap();
+}
+
+#[test]
+fn archive_add_builds_a_searchable_shot_database() {
+    let dir = Dir::new();
+    let media = dir.path().join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    footage(&media);
+    let run = dir.reel().args(["archive", "add"]).arg(&media).code(1);
+    assert!(run.stdout().contains("cuts.mp4: 2 shots, 2 dialogue cues"), "{}", run.stdout());
+    assert!(run.stderr().contains("fake.mp4: not a media file"), "the bad file is named: {}", run.stderr());
+
+    let hits: serde_json::Value =
+        serde_json::from_str(&dir.reel().args(["shots", "query", "lantern", "--json"]).success().stdout()).unwrap();
+    assert_eq!(hits.as_array().unwrap().len(), 1, "{hits}");
+    assert_eq!(hits[0]["dialogue"], "The lantern is failing.");
+    assert_eq!(hits[0]["start_s"], 0.0);
+    let id = hits[0]["id"].as_i64().unwrap();
+    let thumb = hits[0]["thumbnail"].as_str().unwrap();
+    assert!(dir.path().join(thumb).is_file(), "thumbnail {thumb} exists");
+
+    let second = dir.reel().args(["shots", "query", "alone"]).success().stdout();
+    assert!(second.contains("0:00:03.000-0:00:06.000"), "the cue at 4.2 s belongs to the second shot: {second}");
+    let csv = dir.reel().args(["shots", "query", "--source", "*cuts*", "--csv"]).success().stdout();
+    assert_eq!(csv.lines().count(), 3, "header and two shots: {csv}");
+    assert!(dir.reel().args(["shots", "query", "--bright"]).success().stdout().contains("no shots match"));
+    let show = dir.reel().args(["shots", "show", &id.to_string()]).success().stdout();
+    assert!(show.contains("dialogue    The lantern is failing."), "{show}");
+
+    let bad = dir.reel().args(["shots", "query", "\"unbalanced"]).code(2);
+    assert!(bad.stderr().contains("bad search \"\\\"unbalanced\""), "{}", bad.stderr());
+    let missing = dir.reel().args(["shots", "show", "999"]).code(2);
+    assert!(missing.stderr().contains("no archive shot with id 999"), "{}", missing.stderr());
+
+    // Again: nothing is analysed twice.
+    let again = dir.reel().args(["archive", "add"]).arg(&media).code(1);
+    assert!(again.stderr().contains("jobs: 0 ran, 2 up to date"), "{}", again.stderr());
+    assert!(!again.stdout().contains("added"), "{}", again.stdout());
+    // The same footage under another name is recognised by its content.
+    std::fs::copy(media.join("cuts.mp4"), dir.path().join("copy.mp4")).unwrap();
+    let copy = dir.reel().args(["archive", "add"]).arg(dir.path().join("copy.mp4")).success();
+    assert!(copy.stderr().contains("already in the archive as"), "{}", copy.stderr());
+}
+
+#[test]
+fn chaplin_goes_into_the_archive() {
+    let Some(shared) = common::shared_data() else { return };
+    let dir = Dir::new();
+    let run = dir.reel().args(["archive", "add"]).arg(shared.join("footage/chaplin.mp4")).success();
+    assert!(run.stdout().contains("chaplin.mp4: 1 shots, 0 dialogue cues, 9.6 s"), "{}", run.stdout());
+    let list = dir.reel().args(["archive", "list"]).success().stdout();
+    assert!(list.contains("640x360"), "{list}");
+}
