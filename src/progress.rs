@@ -28,9 +28,11 @@ pub enum Event<'a> {
         kind: &'a str,
         attempt: u32,
     },
+    /// Progress within a job, from 0 to 1, with a few words on where it is (may be empty).
     Progress {
         job: &'a str,
         fraction: f32,
+        detail: &'a str,
     },
     Finished {
         job: &'a str,

@@ -69,11 +69,77 @@ pub enum Command {
         #[command(subcommand)]
         command: ShotsCommand,
     },
+    /// Train a screenplay model (a Benjamin-style character LSTM, or a small GPT) on a corpus. It runs as a job:
+    /// stopped at any moment, it resumes from its last checkpoint.
+    Train {
+        /// The corpus to train on (see `reel corpus list`).
+        #[arg(long, env = "REEL_CORPUS")]
+        corpus: String,
+        #[arg(long, env = "REEL_ARCH", value_enum, default_value_t = ArchArg::Lstm)]
+        arch: ArchArg,
+        #[arg(long, env = "REEL_PRESET", value_enum, default_value_t = PresetArg::Small)]
+        preset: PresetArg,
+        /// Optimizer steps (default 2000).
+        #[arg(long, conflicts_with = "minutes", value_name = "N")]
+        steps: Option<u64>,
+        /// Train for this many minutes instead of a number of steps.
+        #[arg(long, value_name = "M")]
+        minutes: Option<f64>,
+        /// The model's name; it lives in models/NAME/ (default: the corpus's name).
+        #[arg(long, env = "REEL_MODEL", value_name = "NAME")]
+        model: Option<String>,
+        #[arg(long, env = "REEL_SEED", default_value_t = 1337)]
+        seed: u64,
+        /// Sequences per step (default: the preset's).
+        #[arg(long, value_name = "N")]
+        batch: Option<usize>,
+        /// Continue from the checkpoints in models/NAME/, even from a run with other settings.
+        #[arg(long)]
+        resume: bool,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Audition and list the voices that speak the lines (espeak-ng, and the neural Piper voice).
+    Voice {
+        #[command(subcommand)]
+        command: VoiceCommand,
+    },
     /// Build and inspect training corpora from subtitles, OPUS XML, Fountain screenplays and plays.
     Corpus {
         #[command(subcommand)]
         command: CorpusCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VoiceCommand {
+    /// Speak TEXT with a voice into a 48 kHz WAV, loudness-normalised: the way each line of a film is voiced.
+    Say {
+        text: String,
+        /// `piper:joe pitch=+2st rate=0.95`, or `espeak:en-us+f3 pitch=60 rate=170`.
+        #[arg(long, env = "REEL_VOICE", default_value = "piper:joe")]
+        voice: String,
+        /// A Fountain parenthetical that changes the delivery: whispering, shouting, beat...
+        #[arg(long, value_name = "WORDS")]
+        parenthetical: Option<String>,
+        #[arg(long, short = 'o', value_name = "FILE.wav")]
+        output: PathBuf,
+    },
+    /// List the voices this machine can use.
+    List,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ArchArg {
+    Lstm,
+    Gpt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PresetArg {
+    Tiny,
+    Small,
+    Base,
 }
 
 #[derive(Debug, Subcommand)]

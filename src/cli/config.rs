@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use super::args::{ArchiveCommand, Cli, Command, CorpusCommand, GlobalArgs, RunArgs, ShotsCommand};
+use super::args::{
+    ArchArg, ArchiveCommand, Cli, Command, CorpusCommand, GlobalArgs, PresetArg, RunArgs, ShotsCommand, VoiceCommand,
+};
 use crate::name::{NameError, ProductionName, Slug};
 use crate::scheduler::SchedulerConfig;
 use crate::workspace::Workspace;
@@ -17,6 +19,12 @@ pub enum ConfigError {
     Lease,
     #[error("--subs goes with exactly one video file (got {0} paths)")]
     SubsWithMany(usize),
+    #[error(transparent)]
+    Voice(#[from] crate::voice::VoiceError),
+    #[error("--minutes must be more than 0 (got {0})")]
+    Minutes(f64),
+    #[error("--steps and --batch must be at least 1")]
+    Zero,
     #[error("--limit must be at least 1 (got {0})")]
     Limit(i64),
     #[error("--val-fraction must be between 0 and 0.5 (got {0})")]
@@ -46,6 +54,9 @@ pub enum Action {
     CorpusList { json: bool },
     ArchiveAdd { paths: Vec<std::path::PathBuf>, subs: Option<std::path::PathBuf>, scheduler: SchedulerConfig },
     ArchiveList { json: bool },
+    VoiceSay { text: String, voice: crate::voice::VoiceSpec, parenthetical: Option<String>, output: std::path::PathBuf },
+    VoiceList,
+    Train { params: crate::stages::train::TrainParams, scheduler: SchedulerConfig },
     ShotsQuery { query: crate::store::ShotQuery, format: Format },
     ShotsShow { id: i64, json: bool },
     CorpusStats { name: Slug, json: bool },
@@ -86,6 +97,39 @@ impl Config {
             }
             Command::Archive { command: ArchiveCommand::List { json } } => Action::ArchiveList { json },
             Command::Shots { command } => shots_action(command)?,
+            Command::Voice { command: VoiceCommand::Say { text, voice, parenthetical, output } } => {
+                Action::VoiceSay { text, voice: voice.parse()?, parenthetical, output }
+            }
+            Command::Voice { command: VoiceCommand::List } => Action::VoiceList,
+            Command::Train { corpus, arch, preset, steps, minutes, model, seed, batch, resume, run } => {
+                if let Some(m) = minutes.filter(|m| !(*m > 0.0)) {
+                    return Err(ConfigError::Minutes(m));
+                }
+                if steps == Some(0) || batch == Some(0) {
+                    return Err(ConfigError::Zero);
+                }
+                let corpus = Slug::parse_for("corpus", &corpus)?;
+                let model = Slug::parse_for("model", model.as_deref().unwrap_or(corpus.as_str()))?;
+                let params = crate::stages::train::TrainParams {
+                    model: model.to_string(),
+                    corpus: corpus.to_string(),
+                    arch: match arch {
+                        ArchArg::Lstm => crate::lm::Arch::Lstm,
+                        ArchArg::Gpt => crate::lm::Arch::Gpt,
+                    },
+                    preset: match preset {
+                        PresetArg::Tiny => crate::lm::Preset::Tiny,
+                        PresetArg::Small => crate::lm::Preset::Small,
+                        PresetArg::Base => crate::lm::Preset::Base,
+                    },
+                    steps,
+                    minutes,
+                    batch,
+                    seed,
+                    resume,
+                };
+                Action::Train { params, scheduler: scheduler_config(&run)? }
+            }
         };
         Ok(Config { workspace, log, plain, action })
     }

@@ -9,6 +9,8 @@ pub mod config;
 mod corpus;
 mod report;
 mod show;
+mod train;
+mod voice;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -106,6 +108,11 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
             archive::add(&workspace, registry, &paths, subs, scheduler, plain).await
         }
         Action::ArchiveList { json } => archive::list(&workspace, json).await,
+        Action::VoiceSay { text, voice, parenthetical, output } => {
+            voice::say(&text, &voice, parenthetical.as_deref(), &output)
+        }
+        Action::VoiceList => voice::list(),
+        Action::Train { params, scheduler } => train::train(&workspace, registry, params, scheduler, plain).await,
         Action::ShotsQuery { query, format } => archive::query(&workspace, &query, format).await,
         Action::ShotsShow { id, json } => archive::show(&workspace, id, json).await,
         Action::CorpusStats { name, json } => corpus::stats(&workspace, &name, json),

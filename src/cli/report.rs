@@ -48,7 +48,9 @@ impl Reporter for Bar {
                 }
             }
             Event::Started { job, .. } => self.bar.set_message(job.to_string()),
-            Event::Progress { job, fraction } => self.bar.set_message(format!("{job} {:.0}%", fraction * 100.0)),
+            Event::Progress { job, fraction, detail } => {
+                self.bar.set_message(format!("{job} {:.0}% {detail}", fraction * 100.0))
+            }
             Event::Finished { job, outcome, elapsed } => match outcome {
                 Outcome::Done => self.bar.inc(1),
                 Outcome::Failed { message } => {
@@ -71,10 +73,16 @@ impl Drop for Bar {
     }
 }
 
-/// One line per finished job, for logs and pipes.
-#[derive(Default)]
+/// One line per finished job, for logs and pipes, and a progress line every ten seconds from long jobs.
 struct Lines {
     counts: Mutex<(u64, u64)>,
+    last_detail: Mutex<std::time::Instant>,
+}
+
+impl Default for Lines {
+    fn default() -> Lines {
+        Lines { counts: Mutex::default(), last_detail: Mutex::new(std::time::Instant::now()) }
+    }
 }
 
 impl Lines {
@@ -93,6 +101,13 @@ impl Reporter for Lines {
             Event::Plan { total, done } => {
                 *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = (done, total);
                 eprintln!("{total} jobs, {done} already done");
+            }
+            Event::Progress { job, fraction, detail } if !detail.is_empty() => {
+                let mut last = self.last_detail.lock().unwrap_or_else(|e| e.into_inner());
+                if last.elapsed() >= std::time::Duration::from_secs(10) {
+                    *last = std::time::Instant::now();
+                    eprintln!("        {job} {:.0}% {detail}", fraction * 100.0);
+                }
             }
             Event::Fresh { .. } | Event::Started { .. } | Event::Progress { .. } => {}
             Event::Finished { job, outcome, elapsed } => match outcome {

@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod corpus;
+pub mod train;
 
 use crate::scheduler::{JobContext, JobError, Registry};
 
@@ -12,6 +13,7 @@ pub fn registry() -> Registry {
     let mut registry = Registry::new();
     archive::register(&mut registry);
     corpus::register(&mut registry);
+    train::register(&mut registry);
     registry
 }
 

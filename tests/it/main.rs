@@ -7,4 +7,5 @@ mod corpus;
 mod crash;
 #[path = "../testkit/kinds.rs"]
 mod kinds;
+mod models;
 mod scheduler;

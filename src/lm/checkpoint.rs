@@ -1,0 +1,173 @@
+//! The on-disk layout of a model directory and its atomic writes:
+//!
+//! - `config.json`: architecture, preset, model config, vocabulary and the training config,
+//! - `model.safetensors`: the weights, `optimizer.safetensors`: AdamW's `m`, `v` and step,
+//! - `state.json`: step, both RNG states, best validation loss, elapsed time (written last: its presence marks a
+//!   complete checkpoint).
+//!
+//! Every file is written to a hidden temp file in the same directory, fsynced and renamed into place. Reading a
+//! damaged file yields [`LmError::CorruptCheckpoint`] naming it. This module must not train or sample.
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{VarBuilder, VarMap};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::config::{Arch, ModelConfig, Preset};
+use super::error::{LmError, Result};
+use super::model::Model;
+use super::optim::AdamW;
+use super::rng::Rng;
+use super::train::TrainConfig;
+use super::vocab::Vocab;
+
+pub const CONFIG: &str = "config.json";
+pub const MODEL: &str = "model.safetensors";
+pub const OPTIMIZER: &str = "optimizer.safetensors";
+pub const STATE: &str = "state.json";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointConfig {
+    pub arch: Arch,
+    pub preset: Option<Preset>,
+    pub model: ModelConfig,
+    pub vocab: Vocab,
+    pub train: Option<TrainConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainState {
+    /// Optimizer updates done.
+    pub step: u64,
+    pub data_rng: Rng,
+    pub dropout_rng: Rng,
+    pub best_val_loss: Option<f32>,
+    pub elapsed_secs: f64,
+}
+
+/// Writes `bytes` to `path` through a temp sibling, fsync and rename; the temp is removed on failure.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(LmError::io(dir))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = File::create(&temp)
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        })
+        .and_then(|_| fs::rename(&temp, path));
+    if let Err(e) = result {
+        let _ = fs::remove_file(&temp);
+        return Err(LmError::Io { path: path.to_path_buf(), source: e });
+    }
+    // Make the rename itself durable; some filesystems refuse a directory fsync, and the rename happened anyway.
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let json = serde_json::to_vec_pretty(value).map_err(|e| LmError::corrupt(path, e))?;
+    write_atomic(path, &json)
+}
+
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let bytes = fs::read(path).map_err(LmError::io(path))?;
+    serde_json::from_slice(&bytes).map_err(|e| LmError::corrupt(path, e))
+}
+
+pub fn save_tensors(path: &Path, tensors: &HashMap<String, Tensor>) -> Result<()> {
+    let bytes = safetensors::tensor::serialize(tensors, None).map_err(|e| LmError::corrupt(path, e))?;
+    write_atomic(path, &bytes)
+}
+
+pub fn load_tensors(path: &Path, dev: &Device) -> Result<HashMap<String, Tensor>> {
+    let bytes = fs::read(path).map_err(LmError::io(path))?;
+    candle_core::safetensors::load_buffer(&bytes, dev).map_err(|e| LmError::corrupt(path, e))
+}
+
+fn var_tensors(varmap: &VarMap) -> Result<HashMap<String, Tensor>> {
+    let data = varmap.data().lock().map_err(|_| candle_core::Error::Msg("VarMap lock poisoned".into()))?;
+    Ok(data.iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect())
+}
+
+/// Writes a complete checkpoint into `dir`; `state.json` goes last.
+pub fn save(dir: &Path, config: &CheckpointConfig, varmap: &VarMap, opt: &AdamW, state: &TrainState) -> Result<()> {
+    save_tensors(&dir.join(MODEL), &var_tensors(varmap)?)?;
+    save_tensors(&dir.join(OPTIMIZER), &opt.state()?)?;
+    write_json(&dir.join(CONFIG), config)?;
+    write_json(&dir.join(STATE), state)
+}
+
+pub fn load_config(dir: &Path) -> Result<CheckpointConfig> {
+    let path = dir.join(CONFIG);
+    let config: CheckpointConfig = read_json(&path)?;
+    if !config.vocab.is_valid() {
+        return Err(LmError::corrupt(path, "vocabulary is empty, unsorted or has duplicates"));
+    }
+    if config.model.vocab_size() != config.vocab.len() || config.model.arch() != config.arch {
+        return Err(LmError::corrupt(path, "model config disagrees with the vocabulary or arch"));
+    }
+    config.model.validate()?;
+    Ok(config)
+}
+
+pub fn load_state(dir: &Path) -> Result<TrainState> {
+    read_json(&dir.join(STATE))
+}
+
+/// Copies the saved weights into the variables of `varmap` (built by `Model::load` from the same config).
+pub fn load_weights_into(dir: &Path, varmap: &VarMap) -> Result<()> {
+    let path = dir.join(MODEL);
+    let tensors = load_tensors(&path, &super::device())?;
+    let data = varmap.data().lock().map_err(|_| candle_core::Error::Msg("VarMap lock poisoned".into()))?;
+    for (name, var) in data.iter() {
+        let t = tensors.get(name).ok_or_else(|| LmError::corrupt(&path, format!("missing tensor {name}")))?;
+        if t.shape() != var.shape() {
+            return Err(LmError::corrupt(
+                &path,
+                format!("tensor {name} has shape {:?}, expected {:?}", t.shape(), var.shape()),
+            ));
+        }
+        var.set(&t.to_dtype(DType::F32)?)?;
+    }
+    Ok(())
+}
+
+pub fn load_optimizer_into(dir: &Path, opt: &mut AdamW) -> Result<()> {
+    let path = dir.join(OPTIMIZER);
+    let tensors = load_tensors(&path, &super::device())?;
+    opt.load_state(&tensors).map_err(|e| LmError::corrupt(&path, e))
+}
+
+/// Loads a model for inference: the config and the weights, read into memory (not memory-mapped, so a file changed
+/// underneath cannot corrupt a running model).
+pub fn load_model(dir: &Path) -> Result<(CheckpointConfig, Model)> {
+    let config = load_config(dir)?;
+    let path: PathBuf = dir.join(MODEL);
+    let tensors = load_tensors(&path, &super::device())?;
+    let vb = VarBuilder::from_tensors(tensors, DType::F32, &super::device());
+    let model = Model::load(vb, &config.model).map_err(|e| LmError::corrupt(&path, e))?;
+    Ok((config, model))
+}
+
+/// Removes temp files a killed writer left in `dir`; returns how many.
+pub fn remove_stale_temps(dir: &Path) -> Result<usize> {
+    let Ok(entries) = fs::read_dir(dir) else { return Ok(0) };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.contains(".tmp-") {
+            fs::remove_file(entry.path()).map_err(LmError::io(entry.path()))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
