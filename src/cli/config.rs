@@ -102,7 +102,7 @@ impl Config {
             }
             Command::Voice { command: VoiceCommand::List } => Action::VoiceList,
             Command::Train { corpus, arch, preset, steps, minutes, model, seed, batch, resume, run } => {
-                if let Some(m) = minutes.filter(|m| !(*m > 0.0)) {
+                if let Some(m) = minutes.filter(|m| m.is_nan() || *m <= 0.0) {
                     return Err(ConfigError::Minutes(m));
                 }
                 if steps == Some(0) || batch == Some(0) {
