@@ -15,6 +15,7 @@ pub mod name;
 pub mod plan;
 pub mod progress;
 pub mod scheduler;
+pub mod screenplay;
 pub mod stages;
 pub mod store;
 pub mod subtitle;

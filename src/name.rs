@@ -21,8 +21,15 @@ pub struct NameError {
 }
 
 /// A name known to be a safe single path component.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Slug(String);
+
+/// Debug-prints as the quoted name, so that `{name:?}` in a message reads `"sunspring"`.
+impl fmt::Debug for Slug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
 
 /// A production's name.
 pub type ProductionName = Slug;

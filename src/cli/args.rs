@@ -99,6 +99,34 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Write a Fountain screenplay around a challenge brief with a trained model: the title is on the title page,
+    /// the line is spoken verbatim, the prop appears in an action line, and the model writes around them.
+    Write {
+        /// The model (models/NAME/; `default` is the one shipped with reel).
+        #[arg(long, env = "REEL_MODEL", default_value = "default")]
+        model: String,
+        #[arg(long)]
+        title: String,
+        /// A line of dialogue that must be spoken.
+        #[arg(long)]
+        line: Option<String>,
+        /// A prop or action that must appear.
+        #[arg(long)]
+        prop: Option<String>,
+        /// The same seed writes the same script.
+        #[arg(long, env = "REEL_SEED", default_value_t = 2016)]
+        seed: u64,
+        #[arg(long, default_value_t = 0.8)]
+        temperature: f32,
+        #[arg(long, default_value_t = 0.95)]
+        top_p: f32,
+        /// About how many pages to write.
+        #[arg(long, default_value_t = 2)]
+        pages: u32,
+        /// Where to write the script (default: standard output).
+        #[arg(long, short = 'o', value_name = "FILE.fountain")]
+        output: Option<PathBuf>,
+    },
     /// Audition and list the voices that speak the lines (espeak-ng, and the neural Piper voice).
     Voice {
         #[command(subcommand)]

@@ -21,6 +21,10 @@ pub enum ConfigError {
     SubsWithMany(usize),
     #[error(transparent)]
     Voice(#[from] crate::voice::VoiceError),
+    #[error("--temperature must be between 0 and 5, and --top-p above 0 and at most 1")]
+    Sampling,
+    #[error("--pages must be between 1 and 120")]
+    Pages,
     #[error("--minutes must be more than 0 (got {0})")]
     Minutes(f64),
     #[error("--steps and --batch must be at least 1")]
@@ -47,19 +51,63 @@ pub struct Config {
 
 #[derive(Debug)]
 pub enum Action {
-    Status { production: Option<ProductionName>, json: bool },
-    Resume { production: Option<ProductionName>, scheduler: SchedulerConfig },
-    Productions { json: bool },
-    CorpusAdd { name: Slug, paths: Vec<std::path::PathBuf>, settings: CorpusSettings, scheduler: SchedulerConfig },
-    CorpusList { json: bool },
-    ArchiveAdd { paths: Vec<std::path::PathBuf>, subs: Option<std::path::PathBuf>, scheduler: SchedulerConfig },
-    ArchiveList { json: bool },
-    VoiceSay { text: String, voice: crate::voice::VoiceSpec, parenthetical: Option<String>, output: std::path::PathBuf },
+    Status {
+        production: Option<ProductionName>,
+        json: bool,
+    },
+    Resume {
+        production: Option<ProductionName>,
+        scheduler: SchedulerConfig,
+    },
+    Productions {
+        json: bool,
+    },
+    CorpusAdd {
+        name: Slug,
+        paths: Vec<std::path::PathBuf>,
+        settings: CorpusSettings,
+        scheduler: SchedulerConfig,
+    },
+    CorpusList {
+        json: bool,
+    },
+    ArchiveAdd {
+        paths: Vec<std::path::PathBuf>,
+        subs: Option<std::path::PathBuf>,
+        scheduler: SchedulerConfig,
+    },
+    ArchiveList {
+        json: bool,
+    },
+    VoiceSay {
+        text: String,
+        voice: crate::voice::VoiceSpec,
+        parenthetical: Option<String>,
+        output: std::path::PathBuf,
+    },
     VoiceList,
-    Train { params: crate::stages::train::TrainParams, scheduler: SchedulerConfig },
-    ShotsQuery { query: crate::store::ShotQuery, format: Format },
-    ShotsShow { id: i64, json: bool },
-    CorpusStats { name: Slug, json: bool },
+    Write {
+        model: Slug,
+        brief: crate::screenplay::Brief,
+        options: crate::screenplay::WriteOptions,
+        output: Option<std::path::PathBuf>,
+    },
+    Train {
+        params: crate::stages::train::TrainParams,
+        scheduler: SchedulerConfig,
+    },
+    ShotsQuery {
+        query: crate::store::ShotQuery,
+        format: Format,
+    },
+    ShotsShow {
+        id: i64,
+        json: bool,
+    },
+    CorpusStats {
+        name: Slug,
+        json: bool,
+    },
 }
 
 /// How a listing is printed.
@@ -101,6 +149,22 @@ impl Config {
                 Action::VoiceSay { text, voice: voice.parse()?, parenthetical, output }
             }
             Command::Voice { command: VoiceCommand::List } => Action::VoiceList,
+            Command::Write { model, title, line, prop, seed, temperature, top_p, pages, output } => {
+                if !((0.0..=5.0).contains(&temperature) && top_p > 0.0 && top_p <= 1.0) {
+                    return Err(ConfigError::Sampling);
+                }
+                if !(1..=120).contains(&pages) {
+                    return Err(ConfigError::Pages);
+                }
+                let model = Slug::parse_for("model", &model)?;
+                let author = format!("reel (model {model})");
+                Action::Write {
+                    model,
+                    brief: crate::screenplay::Brief { title, line, prop },
+                    options: crate::screenplay::WriteOptions { seed, temperature, top_p, pages, author },
+                    output,
+                }
+            }
             Command::Train { corpus, arch, preset, steps, minutes, model, seed, batch, resume, run } => {
                 if let Some(m) = minutes.filter(|m| m.is_nan() || *m <= 0.0) {
                     return Err(ConfigError::Minutes(m));

@@ -11,6 +11,7 @@ mod report;
 mod show;
 mod train;
 mod voice;
+mod write;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -112,6 +113,9 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
             voice::say(&text, &voice, parenthetical.as_deref(), &output)
         }
         Action::VoiceList => voice::list(),
+        Action::Write { model, brief, options, output } => {
+            write::write(&workspace, &model, &brief, &options, output.as_deref())
+        }
         Action::Train { params, scheduler } => train::train(&workspace, registry, params, scheduler, plain).await,
         Action::ShotsQuery { query, format } => archive::query(&workspace, &query, format).await,
         Action::ShotsShow { id, json } => archive::show(&workspace, id, json).await,

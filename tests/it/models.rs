@@ -107,3 +107,37 @@ fn voice_specs_are_checked() {
     let list = dir.reel().args(["voice", "list"]).success().stdout();
     assert!(list.contains("en-us"), "{list}");
 }
+
+#[test]
+fn write_honours_the_brief_and_the_seed() {
+    let dir = Dir::new();
+    dir.reel()
+        .args(["corpus", "add", "small"])
+        .arg(data("fountain/lantern.fountain"))
+        .arg(data("subtitle/TOS-en.vtt"))
+        .success();
+    dir.reel()
+        .args(["train", "--corpus", "small", "--arch", "lstm", "--preset", "tiny", "--steps", "20", "--model", "w"])
+        .success();
+    let line = "In a future with mass unemployment, young people are forced to sell blood.";
+    let prop = "a book pulled from a shelf";
+    let brief = ["write", "--model", "w", "--title", "Sunspring", "--line", line, "--prop", prop, "--seed", "48"];
+    let out = dir.path().join("script.fountain");
+    dir.reel().args(brief).arg("-o").arg(&out).success();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let (script, diagnostics) = reel::fountain::parse(&text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let check = reel::screenplay::check_brief(
+        &script,
+        &reel::screenplay::Brief { title: "Sunspring".into(), line: Some(line.into()), prop: Some(prop.into()) },
+    );
+    assert!(check.ok(), "{:?}\n{text}", check.problems);
+    assert!(text.find("A book pulled from a shelf.").unwrap() < text.find(line).unwrap(), "prop, then the line");
+    assert!(text.len() > text.find(line).unwrap() + line.len() + 200, "the model writes on after the line");
+    let stdout = dir.reel().args(brief).success().stdout();
+    assert_eq!(stdout, text, "the same seed writes the same script");
+    let other = dir.reel().args(["write", "--model", "w", "--title", "Sunspring", "--seed", "49"]).success().stdout();
+    assert_ne!(other, text);
+    let missing = dir.reel().args(["write", "--model", "nope", "--title", "T"]).code(2);
+    assert!(missing.stderr().contains("no model named \"nope\""), "{}", missing.stderr());
+}

@@ -1,0 +1,67 @@
+//! `reel write`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::Exit;
+use crate::fountain;
+use crate::lm::{SampleOptions, Sampler};
+use crate::name::Slug;
+use crate::screenplay::{self, Brief, Generator, ScreenplayError, WriteOptions};
+use crate::workspace::Workspace;
+
+/// A trained model as the writer's generator.
+struct Model {
+    sampler: Sampler,
+    temperature: f32,
+    top_p: f32,
+}
+
+impl Generator for Model {
+    fn continue_text(&self, context: &str, max_chars: usize, seed: u64) -> Result<String, ScreenplayError> {
+        let opts = SampleOptions { temperature: self.temperature, top_p: self.top_p, max_chars, seed, stop: None };
+        self.sampler.sample(context, &opts).map_err(|e| ScreenplayError::Model(e.to_string()))
+    }
+}
+
+/// `models/NAME` in the workspace, else the model of that name shipped in reel's own `models/` folder.
+pub fn model_dir(workspace: &Workspace, model: &Slug) -> anyhow::Result<PathBuf> {
+    let local = workspace.root().join("models").join(model.as_str());
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(model.as_str());
+    [local.clone(), shipped]
+        .into_iter()
+        .find(|dir| dir.join("model.safetensors").is_file())
+        .with_context(|| format!("no model named \"{model}\" in {}; train one with `reel train`", local.display()))
+}
+
+pub fn write(
+    workspace: &Workspace,
+    model: &Slug,
+    brief: &Brief,
+    options: &WriteOptions,
+    output: Option<&Path>,
+) -> anyhow::Result<Exit> {
+    let dir = model_dir(workspace, model)?;
+    let sampler = Sampler::load(&dir).with_context(|| format!("cannot load the model in {}", dir.display()))?;
+    let generator = Model { sampler, temperature: options.temperature, top_p: options.top_p };
+    let started = std::time::Instant::now();
+    let script = screenplay::write(&generator, brief, options)?;
+    let text = fountain::write(&script);
+    let seconds = started.elapsed().as_secs_f64();
+    match output {
+        Some(path) => {
+            crate::atomic::write(path, text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+            let scenes = script.scenes().len();
+            let lines = script.dialogue().len();
+            eprintln!(
+                "{}: {scenes} scenes, {lines} lines of dialogue, {} characters in {seconds:.1} s ({:.0} chars/s)",
+                path.display(),
+                text.chars().count(),
+                text.chars().count() as f64 / seconds.max(1e-9)
+            );
+        }
+        None => print!("{text}"),
+    }
+    Ok(Exit::Success)
+}
