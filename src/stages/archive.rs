@@ -53,7 +53,7 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<String>) {
     let mut videos = Vec::new();
     let mut notes = Vec::new();
     for path in paths {
-        match std::path::absolute(path) {
+        match std::fs::canonicalize(path).or_else(|_| std::path::absolute(path)) {
             Ok(abs) if abs.is_dir() => walk(&abs, &mut videos, &mut notes),
             Ok(abs) if abs.is_file() => videos.push(abs),
             Ok(abs) => notes.push(format!("{}: no such file or folder", abs.display())),
