@@ -47,41 +47,13 @@ pub fn namespace(id: &str) -> String {
     format!("archive/{id}/")
 }
 
-/// The video files under `paths` (folders searched recursively), each with its sidecar subtitles (same name, with
-/// `.srt`, `.vtt`, `.ass` or `.ssa`), and a note for each path that cannot be used.
+/// The video files under `paths` (see [`super::find_sources`]; folders give the files with a video extension), each
+/// with its sidecar subtitles (same name, with `.srt`, `.vtt`, `.ass` or `.ssa`), and a note for each path that
+/// cannot be used.
 pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<String>) {
-    let mut videos = Vec::new();
-    let mut notes = Vec::new();
-    for path in paths {
-        match std::fs::canonicalize(path).or_else(|_| std::path::absolute(path)) {
-            Ok(abs) if abs.is_dir() => walk(&abs, &mut videos, &mut notes),
-            Ok(abs) if abs.is_file() => videos.push(abs),
-            Ok(abs) => notes.push(format!("{}: no such file or folder", abs.display())),
-            Err(e) => notes.push(format!("{}: {e}", path.display())),
-        }
-    }
-    videos.sort();
-    videos.dedup();
+    let (videos, notes) = super::find_sources(paths, &|path| has_extension(path, VIDEO_EXTENSIONS));
     let sources = videos.into_iter().map(|video| Source { subs: sidecar(&video), video }).collect();
     (sources, notes)
-}
-
-fn walk(dir: &Path, videos: &mut Vec<PathBuf>, notes: &mut Vec<String>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => return notes.push(format!("{}: {e}", dir.display())),
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, videos, notes);
-        } else if has_extension(&path, VIDEO_EXTENSIONS) {
-            videos.push(path);
-        }
-    }
 }
 
 fn has_extension(path: &Path, extensions: &[&str]) -> bool {

@@ -59,41 +59,9 @@ impl Sources {
     }
 }
 
-/// The files under `paths` that reel can read as corpus sources, and a note for each path that cannot be used.
-/// Folders are walked recursively; hidden entries are skipped; files of unknown kind inside folders are passed
-/// over silently, but a file named directly is kept so that its job reports why it cannot be read.
+/// The files under `paths` that reel can read as corpus sources (see [`super::find_sources`]).
 pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
-    let mut files = Vec::new();
-    let mut notes = Vec::new();
-    for path in paths {
-        match std::fs::canonicalize(path).or_else(|_| std::path::absolute(path)) {
-            Ok(abs) if abs.is_dir() => walk(&abs, &mut files, &mut notes),
-            Ok(abs) if abs.is_file() => files.push(abs),
-            Ok(abs) => notes.push(format!("{}: no such file or folder", abs.display())),
-            Err(e) => notes.push(format!("{}: {e}", path.display())),
-        }
-    }
-    files.sort();
-    files.dedup();
-    (files, notes)
-}
-
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, notes: &mut Vec<String>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => return notes.push(format!("{}: {e}", dir.display())),
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, files, notes);
-        } else if sniff(&path).is_some() {
-            files.push(path);
-        }
-    }
+    super::find_sources(paths, &|path| sniff(path).is_some())
 }
 
 fn sniff(path: &Path) -> Option<SourceKind> {

@@ -17,6 +17,51 @@ pub fn registry() -> Registry {
     registry
 }
 
+/// The files under `paths` that a stage takes as sources, made canonical, sorted, without repeats; and a note for
+/// each path that cannot be used. Folders are walked recursively, hidden entries skipped, and their files kept when
+/// `wanted` says so; a file named directly is always kept, so that its job can say why it cannot be read.
+pub fn find_sources(
+    paths: &[std::path::PathBuf],
+    wanted: &dyn Fn(&std::path::Path) -> bool,
+) -> (Vec<std::path::PathBuf>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut notes = Vec::new();
+    for path in paths {
+        match std::fs::canonicalize(path).or_else(|_| std::path::absolute(path)) {
+            Ok(abs) if abs.is_dir() => walk(&abs, wanted, &mut files, &mut notes),
+            Ok(abs) if abs.is_file() => files.push(abs),
+            Ok(abs) => notes.push(format!("{}: no such file or folder", abs.display())),
+            Err(e) => notes.push(format!("{}: {e}", path.display())),
+        }
+    }
+    files.sort();
+    files.dedup();
+    (files, notes)
+}
+
+fn walk(
+    dir: &std::path::Path,
+    wanted: &dyn Fn(&std::path::Path) -> bool,
+    files: &mut Vec<std::path::PathBuf>,
+    notes: &mut Vec<String>,
+) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return notes.push(format!("{}: {e}", dir.display())),
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, wanted, files, notes);
+        } else if wanted(&path) {
+            files.push(path);
+        }
+    }
+}
+
 /// Reads a dependency's JSON output.
 fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T, JobError> {
     let bytes = std::fs::read(path).map_err(|e| JobError::retryable(format!("cannot read {}: {e}", path.display())))?;
