@@ -12,6 +12,7 @@ pub mod hash;
 pub mod ids;
 pub mod lm;
 pub mod name;
+pub mod picture;
 pub mod plan;
 pub mod progress;
 pub mod scheduler;

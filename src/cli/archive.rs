@@ -6,6 +6,7 @@ use anyhow::Context;
 
 use super::config::Format;
 use super::{Exit, run_jobs};
+use crate::archive::sheet::{SheetEntry, contact_sheet, write_png};
 use crate::scheduler::{Registry, SchedulerConfig, key};
 use crate::stages::archive::{self as stage, Ingested};
 use crate::store::{Imported, OpenMode, Scope, ShotHit, ShotQuery, Store};
@@ -206,6 +207,25 @@ pub async fn show(workspace: &Workspace, id: i64, json: bool) -> anyhow::Result<
     if let Some(t) = &hit.thumbnail {
         println!("  thumbnail   {}", workspace.root().join(t).display());
     }
+    Ok(Exit::Success)
+}
+
+pub async fn sheet(workspace: &Workspace, query: &ShotQuery, columns: usize, output: &Path) -> anyhow::Result<Exit> {
+    let store = Store::open(workspace.db(), OpenMode::Existing).await?;
+    let hits = store.query_shots(query).await?;
+    if hits.is_empty() {
+        anyhow::bail!("no shots match, so there is no contact sheet to write");
+    }
+    let entries: Vec<SheetEntry> = hits
+        .iter()
+        .map(|h| SheetEntry {
+            thumbnail: h.thumbnail.as_ref().map(|t| workspace.root().join(t)),
+            label: format!("{} {:.2}-{:.2}", h.id, h.start_s, h.end_s),
+        })
+        .collect();
+    let picture = contact_sheet(&entries, columns)?;
+    write_png(&picture, output)?;
+    println!("{}: {} shots, {}x{} px", output.display(), entries.len(), picture.width(), picture.height());
     Ok(Exit::Success)
 }
 

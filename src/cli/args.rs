@@ -220,6 +220,20 @@ pub enum ShotsCommand {
         #[arg(long)]
         csv: bool,
     },
+    /// Write a contact sheet PNG of the matching shots' thumbnails, labelled with shot id and time range.
+    Sheet {
+        /// What to search for (as in `reel shots query`); without it, every shot.
+        text: Option<String>,
+        /// Only shots from files whose path matches this glob.
+        #[arg(long, value_name = "GLOB")]
+        source: Option<String>,
+        #[arg(long, default_value_t = 48, value_name = "N")]
+        limit: i64,
+        #[arg(long, default_value_t = 6, value_name = "N")]
+        columns: usize,
+        #[arg(long, short = 'o', value_name = "FILE.png")]
+        output: PathBuf,
+    },
     /// Show one archive shot: its file, times, features, dialogue and thumbnail.
     Show {
         id: i64,

@@ -104,6 +104,11 @@ pub enum Action {
         id: i64,
         json: bool,
     },
+    ShotsSheet {
+        query: crate::store::ShotQuery,
+        columns: usize,
+        output: std::path::PathBuf,
+    },
     CorpusStats {
         name: Slug,
         json: bool,
@@ -216,6 +221,13 @@ fn shots_action(command: ShotsCommand) -> Result<Action, ConfigError> {
             Action::ShotsQuery { query, format }
         }
         ShotsCommand::Show { id, json } => Action::ShotsShow { id, json },
+        ShotsCommand::Sheet { text, source, limit, columns, output } => {
+            if limit < 1 {
+                return Err(ConfigError::Limit(limit));
+            }
+            let query = crate::store::ShotQuery { text, source, limit, ..Default::default() };
+            Action::ShotsSheet { query, columns: columns.max(1), output }
+        }
     })
 }
 

@@ -119,6 +119,7 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
         Action::Train { params, scheduler } => train::train(&workspace, registry, params, scheduler, plain).await,
         Action::ShotsQuery { query, format } => archive::query(&workspace, &query, format).await,
         Action::ShotsShow { id, json } => archive::show(&workspace, id, json).await,
+        Action::ShotsSheet { query, columns, output } => archive::sheet(&workspace, &query, columns, &output).await,
         Action::CorpusStats { name, json } => corpus::stats(&workspace, &name, json),
         Action::Resume { production, scheduler } => {
             let store = Store::open(workspace.db(), OpenMode::Existing).await?;

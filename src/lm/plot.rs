@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use crate::picture::glyph;
+
 use super::checkpoint::write_atomic;
 use super::error::{LmError, Result};
 use super::train::Row;
@@ -78,37 +80,6 @@ impl Canvas {
 
 fn text_width(text: &str) -> i64 {
     (text.chars().count() * 4 * SCALE) as i64
-}
-
-/// 3×5 glyphs, one row per entry, high bit on the left.
-fn glyph(c: char) -> Option<[u8; 5]> {
-    Some(match c {
-        '0' => [7, 5, 5, 5, 7],
-        '1' => [2, 6, 2, 2, 7],
-        '2' => [7, 1, 7, 4, 7],
-        '3' => [7, 1, 7, 1, 7],
-        '4' => [5, 5, 7, 1, 1],
-        '5' => [7, 4, 7, 1, 7],
-        '6' => [7, 4, 7, 5, 7],
-        '7' => [7, 1, 1, 2, 2],
-        '8' => [7, 5, 7, 5, 7],
-        '9' => [7, 5, 7, 1, 7],
-        '.' => [0, 0, 0, 0, 2],
-        '-' => [0, 0, 7, 0, 0],
-        'a' => [0, 6, 1, 7, 7],
-        'e' => [7, 5, 7, 4, 7],
-        'i' => [2, 0, 2, 2, 2],
-        'k' => [4, 5, 6, 5, 5],
-        'l' => [6, 2, 2, 2, 7],
-        'n' => [0, 6, 5, 5, 5],
-        'o' => [0, 7, 5, 5, 7],
-        'p' => [7, 5, 7, 4, 4],
-        'r' => [0, 7, 4, 4, 4],
-        's' => [7, 4, 7, 1, 7],
-        't' => [4, 7, 4, 4, 3],
-        'v' => [0, 5, 5, 5, 2],
-        _ => return None,
-    })
 }
 
 /// Three or so round tick values covering `lo..=hi`.

@@ -61,6 +61,14 @@ fn archive_add_builds_a_searchable_shot_database() {
     let show = dir.reel().args(["shots", "show", &id.to_string()]).success().stdout();
     assert!(show.contains("dialogue    The lantern is failing."), "{show}");
 
+    let sheet = dir.path().join("sheet.png");
+    let made = dir.reel().args(["shots", "sheet", "--columns", "2", "-o"]).arg(&sheet).success();
+    assert!(made.stdout().contains("2 shots, 402x136 px"), "{}", made.stdout());
+    let picture = image::open(&sheet).unwrap().to_rgb8();
+    assert_eq!((picture.width(), picture.height()), (402, 136));
+    let none = dir.reel().args(["shots", "sheet", "zebra", "-o"]).arg(dir.path().join("x.png")).code(2);
+    assert!(none.stderr().contains("no shots match"), "{}", none.stderr());
+
     let bad = dir.reel().args(["shots", "query", "\"unbalanced"]).code(2);
     assert!(bad.stderr().contains("bad search \"\\\"unbalanced\""), "{}", bad.stderr());
     let missing = dir.reel().args(["shots", "show", "999"]).code(2);
