@@ -7,7 +7,7 @@ use anyhow::Context;
 use super::config::Format;
 use super::{Exit, run_jobs};
 use crate::archive::sheet::{SheetEntry, contact_sheet, write_png};
-use crate::scheduler::{Registry, SchedulerConfig, key};
+use crate::scheduler::{Registry, SchedulerConfig, file_hash};
 use crate::stages::archive::{self as stage, Ingested};
 use crate::store::{Imported, OpenMode, Scope, ShotHit, ShotQuery, Store};
 use crate::workspace::Workspace;
@@ -58,16 +58,8 @@ pub async fn add(
 
 /// The path under which footage with the same content was imported, when that is not `video` itself.
 async fn known_elsewhere(store: &Store, video: &Path) -> anyhow::Result<Option<String>> {
+    let hash = file_hash(store, video).await?.with_context(|| format!("cannot read {}", video.display()))?;
     let name = video.display().to_string();
-    let stamp = key::stamp(video).with_context(|| format!("cannot read {name}"))?;
-    let hash = match store.cached_hash(&name, stamp.size, stamp.mtime_ns).await? {
-        Some(hash) => hash,
-        None => {
-            let hash = crate::hash::file(video).with_context(|| format!("cannot read {name}"))?;
-            store.remember_hash(&name, stamp.size, stamp.mtime_ns, &hash).await?;
-            hash
-        }
-    };
     Ok(store.archive_path_with_hash(&hash).await?.filter(|path| *path != name))
 }
 

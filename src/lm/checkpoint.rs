@@ -9,8 +9,7 @@
 //! damaged file yields [`LmError::CorruptCheckpoint`] naming it. This module must not train or sample.
 
 use std::collections::HashMap;
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
@@ -52,25 +51,7 @@ pub struct TrainState {
 
 /// Writes `bytes` to `path` through a temp sibling, fsync and rename; the temp is removed on failure.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(LmError::io(dir))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = File::create(&temp)
-        .and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_all()
-        })
-        .and_then(|_| fs::rename(&temp, path));
-    if let Err(e) = result {
-        let _ = fs::remove_file(&temp);
-        return Err(LmError::Io { path: path.to_path_buf(), source: e });
-    }
-    // Make the rename itself durable; some filesystems refuse a directory fsync, and the rename happened anyway.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    crate::atomic::write(path, bytes).map_err(|source| LmError::Io { path: path.to_path_buf(), source })
 }
 
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {

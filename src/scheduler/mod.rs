@@ -251,32 +251,15 @@ impl Scheduler {
         tokio::task::spawn_blocking(move || key::outputs_intact(&workspace, &outputs, &recorded)).await.unwrap_or(false)
     }
 
-    /// The content hash of each input of `job`, from the hash cache when the file's size and mtime are unchanged.
-    /// The inner error is a message for a missing or unreadable input, which fails the job.
+    /// The content hash of each input of `job`. The inner error is a message for a missing or unreadable input,
+    /// which fails the job.
     async fn input_hashes(&self, job: &PendingJob) -> Result<Result<Vec<String>, String>, StoreError> {
         let mut hashes = Vec::with_capacity(job.inputs.len());
         for input in &job.inputs {
             let path = self.workspace.join(input);
-            let unreadable = |e: std::io::Error| format!("job {}: input {}: {e}", job.name, path.display());
-            let stamp = match key::stamp(&path) {
-                Ok(s) => s,
-                Err(e) => return Ok(Err(unreadable(e))),
-            };
-            let name = path.to_string_lossy().into_owned();
-            if let Some(hash) = self.store.cached_hash(&name, stamp.size, stamp.mtime_ns).await? {
-                hashes.push(hash);
-                continue;
-            }
-            let to_hash = path.clone();
-            let hashed = tokio::task::spawn_blocking(move || crate::hash::file(&to_hash))
-                .await
-                .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
-            match hashed {
-                Ok(hash) => {
-                    self.store.remember_hash(&name, stamp.size, stamp.mtime_ns, &hash).await?;
-                    hashes.push(hash);
-                }
-                Err(e) => return Ok(Err(unreadable(e))),
+            match file_hash(&self.store, &path).await? {
+                Ok(hash) => hashes.push(hash),
+                Err(e) => return Ok(Err(format!("job {}: input {}: {e}", job.name, path.display()))),
             }
         }
         Ok(Ok(hashes))
@@ -470,6 +453,27 @@ fn run_handler(
         );
     }
     Ok(records)
+}
+
+/// The content hash of a file, from the store's hash cache while its size and mtime are unchanged; hashed on a
+/// blocking thread otherwise. The inner error is the file's own (missing, unreadable).
+pub async fn file_hash(store: &Store, path: &Path) -> Result<std::io::Result<String>, StoreError> {
+    let stamp = match key::stamp(path) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e)),
+    };
+    let name = path.to_string_lossy().into_owned();
+    if let Some(hash) = store.cached_hash(&name, stamp.size, stamp.mtime_ns).await? {
+        return Ok(Ok(hash));
+    }
+    let to_hash = path.to_path_buf();
+    let hashed = tokio::task::spawn_blocking(move || crate::hash::file(&to_hash))
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+    if let Ok(hash) = &hashed {
+        store.remember_hash(&name, stamp.size, stamp.mtime_ns, hash).await?;
+    }
+    Ok(hashed)
 }
 
 fn backoff(base: Duration, max: Duration, attempt: u32) -> Duration {
