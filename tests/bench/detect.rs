@@ -1,0 +1,32 @@
+//! reel's shot detection alone, timed as a user would see it: probe, decode and measure, detect, refine.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use reel::archive::analysis::{AnalysisOptions, BoundaryKind, Quiet, probe, scan};
+use serde_json::{Value, json};
+
+pub fn run(file: &Path) -> anyhow::Result<Value> {
+    let started = Instant::now();
+    let probe = probe(file).with_context(|| format!("probing {}", file.display()))?;
+    let options = AnalysisOptions::default();
+    let (shots, pass) = scan(file, &probe, &options, &mut Quiet)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let cuts: Vec<Value> = shots
+        .iter()
+        .filter(|s| s.boundary_kind != BoundaryKind::Start)
+        .map(|s| {
+            let kind = if s.boundary_kind == BoundaryKind::Fade { "fade" } else { "cut" };
+            json!({ "frame": s.start_frame, "kind": kind })
+        })
+        .collect();
+    Ok(json!({
+        "detector": "reel",
+        "frames": pass.report.frames,
+        "decoded": pass.frames.len(),
+        "coarse": pass.coarse,
+        "seconds": seconds,
+        "cuts": cuts,
+    }))
+}

@@ -1,0 +1,70 @@
+//! `reel-bench`: measurement helpers that `make bench` drives (see `tests/bench/README.md`). Each prints one JSON
+//! line for the runner to score and tabulate; none of this ships in the product.
+//!
+//! - `reel-bench detect FILE`: reel's shot detection alone (probe, scan, boundaries), timed.
+//! - `reel-bench fill DB --shots N --cues M`: an archive database of the given size, its dialogue drawn from real
+//!   text, for the query-latency benchmark.
+//! - `reel-bench latency DB --runs N -- ARGS...`: p50 and p99 wall time of `reel ARGS...` against DB.
+
+mod detect;
+mod fill;
+mod latency;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "reel-bench", about = "Benchmark helpers for reel (make bench)")]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Detect the shots of FILE and print {"frames", "seconds", "cuts"} as JSON.
+    Detect { file: PathBuf },
+    /// Fill an archive database with N shots and M cues of real dialogue.
+    Fill {
+        db: PathBuf,
+        #[arg(long, default_value_t = 100_000)]
+        shots: usize,
+        #[arg(long, default_value_t = 300_000)]
+        cues: usize,
+        /// Text files whose lines become the dialogue.
+        #[arg(long, required = true, num_args = 1..)]
+        text: Vec<PathBuf>,
+    },
+    /// Run `reel ARGS...` RUNS times per query against DB and print latency percentiles.
+    Latency {
+        db: PathBuf,
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+        #[arg(long, default_value = "target/release/reel")]
+        reel: PathBuf,
+        /// Each query is one `reel shots query` argument string, split on whitespace.
+        #[arg(long = "query", required = true)]
+        queries: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let result = match args.command {
+        Command::Detect { file } => detect::run(&file),
+        Command::Fill { db, shots, cues, text } => fill::run(&db, shots, cues, &text),
+        Command::Latency { db, runs, reel, queries } => latency::run(&db, runs, &reel, &queries),
+    };
+    match result {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
