@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::write_json;
-use crate::archive::analysis::{self, Analysis, AnalysisOptions};
+use crate::archive::analysis::{self, Analysis, AnalysisOptions, StreamInfo, StreamKind, SubtitleKind};
 use crate::archive::describe::describe;
 use crate::plan::{JobSpec, Plan, PlanError};
 use crate::scheduler::{JobContext, JobError, Registry};
@@ -134,7 +134,61 @@ fn ingest(ctx: &JobContext) -> Result<(), JobError> {
     if ctx.is_cancelled() {
         return Err(JobError::Cancelled);
     }
+    let mut subtitles = subtitles;
+    if let (None, Some(analysis)) = (&subtitles, &analysis) {
+        let (embedded, notes) = embedded_cues(&video, &analysis.probe.streams);
+        diagnostics.extend(notes);
+        if let Some((stream, stream_cues)) = embedded {
+            subtitles = Some(PathBuf::from(format!("{}#stream{stream}", video.display())));
+            cues = stream_cues;
+        }
+    }
     write_json(ctx, 0, &Ingested { video, error, analysis, subtitles, cues, diagnostics })
+}
+
+/// The cues of the container's best text subtitle stream (English first, then the first text stream), with notes
+/// on the streams that cannot be read: bitmap subtitles (they would need OCR) and text streams that fail to decode.
+fn embedded_cues(video: &Path, streams: &[StreamInfo]) -> (Option<(usize, Vec<Cue>)>, Vec<String>) {
+    let mut notes = Vec::new();
+    let mut text_streams = Vec::new();
+    for stream in streams {
+        match stream.kind {
+            StreamKind::Subtitle(SubtitleKind::Text) => text_streams.push(stream),
+            StreamKind::Subtitle(kind) => notes.push(format!(
+                "{}: subtitle stream {} ({}) is {}; skipped",
+                video.display(),
+                stream.index,
+                stream.codec,
+                if kind == SubtitleKind::Bitmap { "a bitmap format that would need OCR" } else { "of an unknown kind" }
+            )),
+            _ => {}
+        }
+    }
+    let english = |s: &&&StreamInfo| s.language.as_deref().is_some_and(|l| matches!(l, "eng" | "en"));
+    let preferred = text_streams.iter().find(english).or(text_streams.first());
+    let Some(stream) = preferred else { return (None, notes) };
+    match analysis::read_subtitle_stream(video, stream.index) {
+        Ok(read) => {
+            if read.skipped_packets > 0 {
+                notes.push(format!(
+                    "{}: subtitle stream {}: {} packets without readable text skipped",
+                    video.display(),
+                    stream.index,
+                    read.skipped_packets
+                ));
+            }
+            let cues = read
+                .cues
+                .into_iter()
+                .map(|c| Cue { start_ms: c.start_ms, end_ms: c.end_ms, text: c.text, speaker: c.speaker })
+                .collect();
+            (Some((stream.index, cues)), notes)
+        }
+        Err(e) => {
+            notes.push(format!("subtitle stream {}: {e}", stream.index));
+            (None, notes)
+        }
+    }
 }
 
 /// The rows to import for an ingested file, or `None` when it could not be analysed. `analysis_hash` is the hash of

@@ -132,7 +132,7 @@ fn times(out: &mut Collector, line: usize, start: &str, end: &str) -> Option<(u6
 }
 
 /// Event text without override blocks or drawings, with `\N`, `\n` as line breaks and `\h` as a space.
-fn plain_text(raw: &str) -> String {
+pub(crate) fn plain_text(raw: &str) -> String {
     let mut shown = String::with_capacity(raw.len());
     let mut drawing = false;
     for segment in split_braces(raw, Braces::All) {

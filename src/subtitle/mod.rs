@@ -55,6 +55,12 @@ pub struct Parsed {
     pub encoding: &'static str,
 }
 
+/// The plain text of one ASS/SSA event's Text field: override blocks and drawings removed, `\N` as a line break.
+/// For ASS text that arrives outside a file, e.g. from a subtitle stream inside a video container.
+pub fn ass_text(raw: &str) -> String {
+    ass::plain_text(raw)
+}
+
 /// Why a whole subtitle file could not be read. A bad cue is never one of these: it becomes a [`Diagnostic`].
 #[derive(Debug, thiserror::Error)]
 pub enum SubtitleError {

@@ -16,6 +16,7 @@ mod error;
 mod features;
 mod probe;
 mod scan;
+mod subtitles;
 mod thumbnail;
 mod warning;
 
@@ -31,6 +32,7 @@ pub use error::AnalysisError;
 pub use features::{FrameAnalyzer, FrameStats, HUE_BINS, ShotFeatures, dominant_colours};
 pub use probe::{Probe, StreamInfo, StreamKind, SubtitleKind, probe};
 pub use scan::{FramePass, measure_frames, scan};
+pub use subtitles::{StreamCue, StreamSubtitles, read_subtitle_stream};
 pub use thumbnail::{THUMBNAIL_WIDTH, thumbnail_name, write_thumbnail};
 pub use warning::Warning;
 

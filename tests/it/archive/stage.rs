@@ -93,3 +93,44 @@ fn chaplin_goes_into_the_archive() {
     let list = dir.reel().args(["archive", "list"]).success().stdout();
     assert!(list.contains("640x360"), "{list}");
 }
+
+#[test]
+fn text_subtitle_streams_inside_the_container_become_dialogue() {
+    let dir = Dir::new();
+    let media = dir.path().join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    footage(&media);
+    let (video, srt) = (media.join("cuts.mp4"), media.join("cuts.srt"));
+    let ass = media.join("styled.ass");
+    std::fs::write(
+        &ass,
+        "[Script Info]\nScriptType: v4.00+\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, \
+         MarginV, Effect, Text\nDialogue: 0,0:00:00.50,0:00:01.50,Default,Ann,0,0,0,,{\\i1}The lantern{\\i0} is \
+         failing.\nDialogue: 0,0:00:04.20,0:00:05.50,Default,,0,0,0,,We are not\\Nalone out here.\n",
+    )
+    .unwrap();
+    let boxed = dir.path().join("boxed");
+    std::fs::create_dir_all(&boxed).unwrap();
+    // SubRip in Matroska, mov_text in MP4 and ASS in Matroska: no sidecar files beside them.
+    for (name, subs, codec) in [("srt.mkv", &srt, "srt"), ("movtext.mp4", &srt, "mov_text"), ("ass.mkv", &ass, "ass")] {
+        let out = boxed.join(name);
+        let (v, s) = (video.to_str().unwrap(), subs.to_str().unwrap());
+        ffmpeg(&["-i", v, "-i", s, "-map", "0:v", "-map", "1", "-c:v", "copy", "-c:s", codec, out.to_str().unwrap()]);
+    }
+    let run = dir.reel().args(["archive", "add"]).arg(&boxed).success();
+    for name in ["srt.mkv", "movtext.mp4", "ass.mkv"] {
+        assert!(run.stdout().contains(&format!("{name}: 2 shots, 2 dialogue cues")), "{name}: {}", run.stdout());
+    }
+    let hits: serde_json::Value =
+        serde_json::from_str(&dir.reel().args(["shots", "query", "alone", "--json"]).success().stdout()).unwrap();
+    let hits = hits.as_array().unwrap();
+    assert_eq!(hits.len(), 3, "one second shot per file: {hits:?}");
+    for hit in hits {
+        assert_eq!(hit["start_s"], 3.0, "the cue at 4.2 s is linked to the second shot: {hit}");
+        let dialogue = hit["dialogue"].as_str().unwrap();
+        assert!(dialogue.contains("We are not") && dialogue.contains("alone out here."), "{dialogue}");
+        assert!(!dialogue.contains('{') && !dialogue.contains("\\N"), "markup is stripped: {dialogue}");
+    }
+    let lantern = dir.reel().args(["shots", "query", "lantern", "--source", "*ass.mkv", "--json"]).success();
+    assert!(lantern.stdout().contains("\"dialogue\": \"The lantern is failing.\""), "{}", lantern.stdout());
+}
