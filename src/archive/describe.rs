@@ -2,9 +2,22 @@
 //! "a dark, still shot" or "bright, fast, loud". Pure: no I/O.
 
 use super::analysis::ShotFeatures;
+use crate::faces::ShotScale;
 
-/// A short description of a shot: light, contrast, motion, colours, length, sound and dialogue.
-pub fn describe(features: &ShotFeatures, duration_s: f64, loudness_lufs: Option<f64>, has_dialogue: bool) -> String {
+/// What is known about a shot, for [`describe`].
+#[derive(Debug, Clone, Copy)]
+pub struct ShotFacts<'a> {
+    pub features: &'a ShotFeatures,
+    pub duration_s: f64,
+    pub loudness_lufs: Option<f64>,
+    pub has_dialogue: bool,
+    /// Faces found on the keyframe, and the scale they give; `None` when faces were not looked for.
+    pub faces: Option<(usize, ShotScale)>,
+}
+
+/// A short description of a shot: light, contrast, motion, length, scale, faces, colours, sound and dialogue.
+pub fn describe(facts: &ShotFacts) -> String {
+    let ShotFacts { features, duration_s, loudness_lufs, has_dialogue, faces } = *facts;
     let mut words: Vec<&str> = Vec::new();
     words.push(match features.luma_mean {
         l if l < 50.0 => "dark night",
@@ -27,6 +40,13 @@ pub fn describe(features: &ShotFeatures, duration_s: f64, loudness_lufs: Option<
         d if d > 8.0 => "long",
         _ => "medium-length",
     });
+    if let Some((_, scale)) = faces {
+        words.push(match scale {
+            ShotScale::Close => "close-up",
+            ShotScale::Medium => "medium",
+            ShotScale::Wide => "wide",
+        });
+    }
     words.push("shot");
     let colours: Vec<&str> = features.dominant_colours.iter().map(|c| colour_name(*c)).collect();
     let mut named: Vec<&str> = Vec::new();
@@ -36,6 +56,13 @@ pub fn describe(features: &ShotFeatures, duration_s: f64, loudness_lufs: Option<
         }
     }
     let mut text = words.join(" ");
+    match faces {
+        Some((0, _)) => text.push_str(", no faces"),
+        Some((1, _)) => text.push_str(", one face person"),
+        Some((2, _)) => text.push_str(", two faces people"),
+        Some((n, _)) => text.push_str(&format!(", {n} faces people group")),
+        None => {}
+    }
     if !named.is_empty() {
         text.push_str(", ");
         text.push_str(&named.join(" and "));
@@ -134,9 +161,23 @@ mod tests {
 
     #[test]
     fn descriptions() {
-        let d = describe(&features(30.0, 10.0, 0.5, vec![[0, 0, 0], [40, 60, 220]]), 9.0, None, false);
-        assert_eq!(d, "dark night flat low-contrast still static long shot, black and blue, silent");
-        let d = describe(&features(200.0, 80.0, 12.0, vec![[250, 250, 250]]), 1.0, Some(-12.0), true);
-        assert_eq!(d, "bright day high-contrast fast action short shot, white, loud, dialogue");
+        let dark = features(30.0, 10.0, 0.5, vec![[0, 0, 0], [40, 60, 220]]);
+        let facts =
+            ShotFacts { features: &dark, duration_s: 9.0, loudness_lufs: None, has_dialogue: false, faces: None };
+        assert_eq!(describe(&facts), "dark night flat low-contrast still static long shot, black and blue, silent");
+        let bright = features(200.0, 80.0, 12.0, vec![[250, 250, 250]]);
+        let facts = ShotFacts {
+            features: &bright,
+            duration_s: 1.0,
+            loudness_lufs: Some(-12.0),
+            has_dialogue: true,
+            faces: Some((1, ShotScale::Close)),
+        };
+        assert_eq!(
+            describe(&facts),
+            "bright day high-contrast fast action short close-up shot, one face person, white, loud, dialogue"
+        );
+        let crowd = ShotFacts { faces: Some((4, ShotScale::Medium)), ..facts };
+        assert!(describe(&crowd).contains("medium shot, 4 faces people group"), "{}", describe(&crowd));
     }
 }

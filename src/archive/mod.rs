@@ -5,4 +5,5 @@
 
 pub mod analysis;
 pub mod describe;
+pub mod search;
 pub mod sheet;

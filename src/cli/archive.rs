@@ -6,6 +6,7 @@ use anyhow::Context;
 
 use super::config::Format;
 use super::{Exit, run_jobs};
+use crate::archive::search::Ranking;
 use crate::archive::sheet::{SheetEntry, contact_sheet, write_png};
 use crate::scheduler::{Registry, SchedulerConfig, file_hash};
 use crate::stages::archive::{self as stage, Ingested};
@@ -142,7 +143,43 @@ pub async fn list(workspace: &Workspace, json: bool) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-pub async fn query(workspace: &Workspace, query: &ShotQuery, format: Format) -> anyhow::Result<Exit> {
+pub async fn stats(workspace: &Workspace, json: bool) -> anyhow::Result<Exit> {
+    let store = Store::open(workspace.db(), OpenMode::Existing).await?;
+    let s = store.archive_stats().await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+        return Ok(Exit::Success);
+    }
+    if s.files == 0 {
+        println!("the archive is empty; `reel archive add PATH...` adds footage");
+        return Ok(Exit::Success);
+    }
+    let share = |n: i64| if s.shots > 0 { 100.0 * n as f64 / s.shots as f64 } else { 0.0 };
+    println!("files      {} ({} with sound), {:.1} minutes", s.files, s.files_with_audio, s.duration_s / 60.0);
+    println!(
+        "shots      {} ({} after cuts, {} after fades); length mean {:.1} s, median {:.1} s, longest {:.1} s",
+        s.shots, s.cuts, s.fades, s.shot_mean_s, s.shot_median_s, s.shot_longest_s
+    );
+    println!("light      {} dark ({:.0} %), {} bright ({:.0} %)", s.dark, share(s.dark), s.bright, share(s.bright));
+    println!(
+        "faces      {} of {} shots searched have faces; scale: {} close, {} medium, {} wide",
+        s.shots_with_faces, s.shots_face_checked, s.close, s.medium, s.wide
+    );
+    println!(
+        "dialogue   {} cues; {} shots ({:.0} %) have dialogue",
+        s.cues,
+        s.shots_with_dialogue,
+        share(s.shots_with_dialogue)
+    );
+    println!(
+        "semantic   {} of {} shots and {} of {} cues embedded",
+        s.shots_embedded, s.shots, s.cues_embedded, s.cues
+    );
+    Ok(Exit::Success)
+}
+
+pub async fn query(workspace: &Workspace, query: &ShotQuery, ranking: Ranking, format: Format) -> anyhow::Result<Exit> {
+    let _ = ranking;
     let store = Store::open(workspace.db(), OpenMode::Existing).await?;
     let hits = store.query_shots(query).await?;
     match format {

@@ -172,8 +172,9 @@ pub enum PresetArg {
 
 #[derive(Debug, Subcommand)]
 pub enum ArchiveCommand {
-    /// Add video files or folders to the archive: shots, features, thumbnails, loudness, and dialogue from
-    /// sidecar subtitles (film.srt beside film.mp4). Files already analysed are not read again unless they changed.
+    /// Add video files or folders to the archive: shots, features, faces, thumbnails, loudness, dialogue (from
+    /// sidecar subtitles such as film.srt beside film.mp4, or text subtitle streams inside the file) and sentence
+    /// embeddings for semantic search. Files already analysed are not read again unless they changed.
     Add {
         /// Video files, or folders searched recursively.
         #[arg(required = true)]
@@ -184,11 +185,25 @@ pub enum ArchiveCommand {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Totals over the archive: files, running time, shots (by boundary, scale, light), faces, dialogue, and how
+    /// much of it semantic search covers.
+    Stats {
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
+        json: bool,
+    },
     /// List the files in the archive with their shots and cues.
     List {
         #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
         json: bool,
     },
+}
+
+/// Shot scale, as `reel shots query --scale` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScaleArg {
+    Close,
+    Medium,
+    Wide,
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,6 +228,19 @@ pub enum ShotsCommand {
         /// Only shots from files whose path matches this glob, e.g. '*chaplin*'.
         #[arg(long, value_name = "GLOB")]
         source: Option<String>,
+        /// Only shots with at least MIN faces on their keyframe.
+        #[arg(long = "faces", value_name = "MIN")]
+        min_faces: Option<i64>,
+        /// Only shots of this scale (from the size of the largest face; no face counts as wide).
+        #[arg(long, value_enum)]
+        scale: Option<ScaleArg>,
+        /// Rank by meaning alone: cosine similarity of sentence embeddings (all-MiniLM-L6-v2) of TEXT and of each
+        /// shot's description and dialogue.
+        #[arg(long, value_name = "TEXT", conflicts_with_all = ["text", "bm25"])]
+        semantic: Option<String>,
+        /// Rank by words alone (FTS5 BM25), without the semantic half of the default hybrid ranking.
+        #[arg(long)]
+        bm25: bool,
         #[arg(long, default_value_t = 20, value_name = "N")]
         limit: i64,
         #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new(), conflicts_with = "csv")]

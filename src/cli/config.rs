@@ -3,8 +3,11 @@
 use std::time::Duration;
 
 use super::args::{
-    ArchArg, ArchiveCommand, Cli, Command, CorpusCommand, GlobalArgs, PresetArg, RunArgs, ShotsCommand, VoiceCommand,
+    ArchArg, ArchiveCommand, Cli, Command, CorpusCommand, GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotsCommand,
+    VoiceCommand,
 };
+use crate::archive::search::Ranking;
+use crate::faces::ShotScale;
 use crate::name::{NameError, ProductionName, Slug};
 use crate::scheduler::SchedulerConfig;
 use crate::workspace::Workspace;
@@ -76,6 +79,9 @@ pub enum Action {
         subs: Option<std::path::PathBuf>,
         scheduler: SchedulerConfig,
     },
+    ArchiveStats {
+        json: bool,
+    },
     ArchiveList {
         json: bool,
     },
@@ -98,6 +104,7 @@ pub enum Action {
     },
     ShotsQuery {
         query: crate::store::ShotQuery,
+        ranking: crate::archive::search::Ranking,
         format: Format,
     },
     ShotsShow {
@@ -149,6 +156,7 @@ impl Config {
                 Action::ArchiveAdd { paths, subs, scheduler: scheduler_config(&run)? }
             }
             Command::Archive { command: ArchiveCommand::List { json } } => Action::ArchiveList { json },
+            Command::Archive { command: ArchiveCommand::Stats { json } } => Action::ArchiveStats { json },
             Command::Shots { command } => shots_action(command)?,
             Command::Voice { command: VoiceCommand::Say { text, voice, parenthetical, output } } => {
                 Action::VoiceSay { text, voice: voice.parse()?, parenthetical, output }
@@ -206,7 +214,21 @@ impl Config {
 
 fn shots_action(command: ShotsCommand) -> Result<Action, ConfigError> {
     Ok(match command {
-        ShotsCommand::Query { text, min_dur, max_dur, dark, bright, source, limit, json, csv } => {
+        ShotsCommand::Query {
+            text,
+            min_dur,
+            max_dur,
+            dark,
+            bright,
+            source,
+            min_faces,
+            scale,
+            semantic,
+            bm25,
+            limit,
+            json,
+            csv,
+        } => {
             if limit < 1 {
                 return Err(ConfigError::Limit(limit));
             }
@@ -217,8 +239,23 @@ fn shots_action(command: ShotsCommand) -> Result<Action, ConfigError> {
             } else {
                 Format::Text
             };
-            let query = crate::store::ShotQuery { text, min_dur, max_dur, dark, bright, source, limit };
-            Action::ShotsQuery { query, format }
+            let ranking = match (&semantic, bm25) {
+                (Some(_), _) => Ranking::Semantic,
+                (None, true) => Ranking::Bm25,
+                (None, false) => Ranking::Hybrid,
+            };
+            let scale = scale.map(|s| {
+                match s {
+                    ScaleArg::Close => ShotScale::Close,
+                    ScaleArg::Medium => ShotScale::Medium,
+                    ScaleArg::Wide => ShotScale::Wide,
+                }
+                .to_string()
+            });
+            let text = semantic.or(text);
+            let query =
+                crate::store::ShotQuery { text, min_dur, max_dur, dark, bright, source, min_faces, scale, limit };
+            Action::ShotsQuery { query, ranking, format }
         }
         ShotsCommand::Show { id, json } => Action::ShotsShow { id, json },
         ShotsCommand::Sheet { text, source, limit, columns, output } => {

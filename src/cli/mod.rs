@@ -109,6 +109,7 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
             archive::add(&workspace, registry, &paths, subs, scheduler, plain).await
         }
         Action::ArchiveList { json } => archive::list(&workspace, json).await,
+        Action::ArchiveStats { json } => archive::stats(&workspace, json).await,
         Action::VoiceSay { text, voice, parenthetical, output } => {
             voice::say(&text, &voice, parenthetical.as_deref(), &output)
         }
@@ -117,7 +118,7 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
             write::write(&workspace, &model, &brief, &options, output.as_deref())
         }
         Action::Train { params, scheduler } => train::train(&workspace, registry, params, scheduler, plain).await,
-        Action::ShotsQuery { query, format } => archive::query(&workspace, &query, format).await,
+        Action::ShotsQuery { query, ranking, format } => archive::query(&workspace, &query, ranking, format).await,
         Action::ShotsShow { id, json } => archive::show(&workspace, id, json).await,
         Action::ShotsSheet { query, columns, output } => archive::sheet(&workspace, &query, columns, &output).await,
         Action::CorpusStats { name, json } => corpus::stats(&workspace, &name, json),

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::write_json;
-use crate::archive::analysis::{self, Analysis, AnalysisOptions, StreamInfo, StreamKind, SubtitleKind};
-use crate::archive::describe::describe;
+use crate::archive::analysis::{self, Analysis, AnalysisOptions, Observer, StreamInfo, StreamKind, SubtitleKind};
+use crate::archive::describe::{ShotFacts, describe};
+use crate::faces::{Face, FaceDetector, ShotScale};
 use crate::plan::{JobSpec, Plan, PlanError};
 use crate::scheduler::{JobContext, JobError, Registry};
 use crate::store::{NewArchiveCue, NewArchiveFile, NewArchiveShot};
@@ -100,6 +101,50 @@ pub struct Ingested {
     pub cues: Vec<Cue>,
     /// Subtitle records skipped or repaired, `file:line: severity: message`, and subtitle files that failed.
     pub diagnostics: Vec<String>,
+    /// Per shot, the faces found on its keyframe (`None` where it was not searched).
+    #[serde(default)]
+    pub faces: Vec<Option<KeyframeFaces>>,
+}
+
+/// The faces on one shot's keyframe and the keyframe's size, in pixels.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeyframeFaces {
+    pub width: u32,
+    pub height: u32,
+    pub faces: Vec<Face>,
+}
+
+impl KeyframeFaces {
+    pub fn scale(&self) -> ShotScale {
+        ShotScale::from_faces(&self.faces, self.width, self.height)
+    }
+
+    /// The largest face's height ÷ the keyframe's height.
+    pub fn largest(&self) -> Option<f64> {
+        let tallest = self.faces.iter().map(|f| f.height).max()?;
+        Some(f64::from(tallest) / f64::from(self.height.max(1)))
+    }
+}
+
+/// Looks for faces on each keyframe as analysis decodes it.
+struct FaceFinder {
+    detector: Option<FaceDetector>,
+    found: Vec<Option<KeyframeFaces>>,
+    failures: Vec<String>,
+}
+
+impl Observer for FaceFinder {
+    fn keyframe(&mut self, index: usize, _shot: &analysis::Shot, picture: &analysis::RgbFrame) {
+        let Some(detector) = &mut self.detector else { return };
+        let (Ok(width), Ok(height)) = (u32::try_from(picture.width), u32::try_from(picture.height)) else { return };
+        if self.found.len() <= index {
+            self.found.resize(index + 1, None);
+        }
+        match detector.detect(width, height, &picture.data) {
+            Ok(faces) => self.found[index] = Some(KeyframeFaces { width, height, faces }),
+            Err(e) => self.failures.push(format!("shot {index}: face detection failed: {e}")),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,10 +172,20 @@ fn ingest(ctx: &JobContext) -> Result<(), JobError> {
             Err(e) => diagnostics.push(e.to_string()),
         }
     }
-    let (analysis, error) = match analysis::analyze(&video, &AnalysisOptions::default(), &thumbs) {
+    let mut finder = FaceFinder { detector: None, found: Vec::new(), failures: Vec::new() };
+    match FaceDetector::new() {
+        Ok(detector) => finder.detector = Some(detector),
+        Err(e) => diagnostics.push(format!("faces not searched: {e}")),
+    }
+    let (analysis, error) = match analysis::analyze_with(&video, &AnalysisOptions::default(), &thumbs, &mut finder) {
         Ok(a) => (Some(a), None),
         Err(e) => (None, Some(e.to_string())),
     };
+    diagnostics.extend(finder.failures.iter().map(|f| format!("{}: {f}", video.display())));
+    let mut faces = finder.found;
+    if let Some(a) = &analysis {
+        faces.resize(a.shots.len(), None);
+    }
     if ctx.is_cancelled() {
         return Err(JobError::Cancelled);
     }
@@ -143,7 +198,7 @@ fn ingest(ctx: &JobContext) -> Result<(), JobError> {
             cues = stream_cues;
         }
     }
-    write_json(ctx, 0, &Ingested { video, error, analysis, subtitles, cues, diagnostics })
+    write_json(ctx, 0, &Ingested { video, error, analysis, subtitles, cues, diagnostics, faces })
 }
 
 /// The cues of the container's best text subtitle stream (English first, then the first text stream), with notes
@@ -200,15 +255,25 @@ pub fn to_import(workspace: &Path, ingested: &Ingested, analysis_hash: &str) -> 
     let shots = analysis
         .shots
         .iter()
-        .map(|info| {
+        .enumerate()
+        .map(|(idx, info)| {
             let (start_ms, end_ms) = ((info.shot.start_s * 1000.0) as u64, (info.shot.end_s * 1000.0) as u64);
-            let dialogue: Vec<&str> = ingested
+            let linked: Vec<usize> = ingested
                 .cues
                 .iter()
-                .filter(|c| c.start_ms < end_ms && c.end_ms > start_ms)
-                .map(|c| c.text.as_str())
+                .enumerate()
+                .filter(|(_, c)| c.start_ms < end_ms && c.end_ms > start_ms)
+                .map(|(i, _)| i)
                 .collect();
-            let duration = info.shot.end_s - info.shot.start_s;
+            let dialogue: Vec<&str> = linked.iter().map(|&i| ingested.cues[i].text.as_str()).collect();
+            let keyframe = ingested.faces.get(idx).and_then(Option::as_ref);
+            let facts = ShotFacts {
+                features: &info.features,
+                duration_s: info.shot.end_s - info.shot.start_s,
+                loudness_lufs: info.loudness_lufs,
+                has_dialogue: !dialogue.is_empty(),
+                faces: keyframe.map(|k| (k.faces.len(), k.scale())),
+            };
             NewArchiveShot {
                 start_frame: info.shot.start_frame as i64,
                 end_frame: info.shot.end_frame as i64,
@@ -223,8 +288,13 @@ pub fn to_import(workspace: &Path, ingested: &Ingested, analysis_hash: &str) -> 
                 thumbnail: info.thumbnail.as_ref().map(|t| {
                     t.strip_prefix(workspace).map(Path::to_path_buf).unwrap_or_else(|_| t.clone()).display().to_string()
                 }),
-                description: describe(&info.features, duration, info.loudness_lufs, !dialogue.is_empty()),
+                description: describe(&facts),
                 dialogue: dialogue.join(" "),
+                faces: keyframe.map(|k| k.faces.len() as i64),
+                face_height: keyframe.and_then(KeyframeFaces::largest),
+                scale: keyframe.map(|k| k.scale().to_string()),
+                cues: linked,
+                vector: None,
             }
         })
         .collect();
@@ -249,7 +319,9 @@ pub fn to_import(workspace: &Path, ingested: &Ingested, analysis_hash: &str) -> 
                 text: c.text.clone(),
                 speaker: c.speaker.clone(),
                 source: source.clone(),
+                vector: None,
             })
             .collect(),
+        embedding_model: None,
     })
 }

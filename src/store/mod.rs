@@ -20,7 +20,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use archive::{
-    ArchiveFile, BRIGHT_LUMA, DARK_LUMA, Imported, NewArchiveCue, NewArchiveFile, NewArchiveShot, ShotHit, ShotQuery,
+    ArchiveFile, ArchiveStats, BRIGHT_LUMA, DARK_LUMA, Imported, NewArchiveCue, NewArchiveFile, NewArchiveShot,
+    ShotHit, ShotQuery, ShotVectors,
 };
 pub use jobs::{Backlog, ClaimedJob, DepOutputs, OutputRecord, PendingJob, Scope, Setback, SubmitSummary};
 pub use productions::{Production, ProductionSummary};

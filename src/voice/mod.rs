@@ -71,10 +71,7 @@ pub const DEFAULT_PIPER_VOICE: &str = "en_US-joe-medium.onnx";
 impl VoiceAssets {
     /// The assets under reel's cache: `$REEL_CACHE`, else `~/.cache/reel`.
     pub fn discover() -> VoiceAssets {
-        let cache = std::env::var_os("REEL_CACHE")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/reel")));
-        cache.map(|dir| VoiceAssets::in_cache(&dir)).unwrap_or_default()
+        crate::cache::dir().map(|dir| VoiceAssets::in_cache(&dir)).unwrap_or_default()
     }
 
     /// The assets under `cache`: `piper/en_US-joe-medium.onnx` and `onnxruntime/libonnxruntime.so*` (the newest

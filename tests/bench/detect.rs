@@ -7,10 +7,11 @@ use anyhow::Context;
 use reel::archive::analysis::{AnalysisOptions, BoundaryKind, Quiet, probe, scan};
 use serde_json::{Value, json};
 
-pub fn run(file: &Path) -> anyhow::Result<Value> {
+pub fn run(file: &Path, full: bool) -> anyhow::Result<Value> {
     let started = Instant::now();
     let probe = probe(file).with_context(|| format!("probing {}", file.display()))?;
-    let options = AnalysisOptions::default();
+    let mut options = AnalysisOptions::default();
+    options.decode.skip_bidir = !full;
     let (shots, pass) = scan(file, &probe, &options, &mut Quiet)?;
     let seconds = started.elapsed().as_secs_f64();
     let cuts: Vec<Value> = shots
@@ -21,6 +22,11 @@ pub fn run(file: &Path) -> anyhow::Result<Value> {
             json!({ "frame": s.start_frame, "kind": kind })
         })
         .collect();
+    if std::env::var_os("REEL_BENCH_TRACE").is_some() {
+        for f in &pass.frames {
+            eprintln!("{} luma {:.1} content {:.1}", f.index, f.luma_mean, f.content);
+        }
+    }
     Ok(json!({
         "detector": "reel",
         "frames": pass.report.frames,

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use reel::archive::analysis::{HUE_BINS, ShotFeatures};
-use reel::archive::describe::describe;
+use reel::archive::describe::{ShotFacts, describe};
+use reel::faces::ShotScale;
 use reel::store::{NewArchiveCue, NewArchiveFile, NewArchiveShot, OpenMode, Store};
 use serde_json::{Value, json};
 
@@ -69,6 +70,7 @@ fn synthetic_file(
                 text,
                 speaker: None,
                 source: format!("/bench/film{number:04}.srt"),
+                vector: None,
             }
         })
         .collect();
@@ -77,10 +79,15 @@ fn synthetic_file(
         .map(|s| {
             let (start_s, end_s) = (bounds[s], bounds[s + 1]);
             let mut dialogue = Vec::new();
+            let mut linked = Vec::new();
             while cue < cues.len() && (cues[cue].start_ms as f64) < end_s * 1000.0 {
                 dialogue.push(cues[cue].text.as_str());
+                linked.push(cue);
                 cue += 1;
             }
+            // Most archive shots show nobody; the rest are spread over the scales.
+            let faces = [0, 0, 0, 1, 1, 2, 3][rng.usize(..7)];
+            let scale = if faces == 0 { ShotScale::Wide } else { ShotScale::ALL[rng.usize(..3)] };
             let features = ShotFeatures {
                 frame_count: ((end_s - start_s) * 24.0) as u64,
                 luma_mean: rng.f32() * 230.0 + 10.0,
@@ -102,7 +109,18 @@ fn synthetic_file(
                 colours_json: serde_json::to_string(&features.dominant_colours).unwrap_or_default(),
                 loudness_lufs: loudness,
                 thumbnail: None,
-                description: describe(&features, end_s - start_s, loudness, !dialogue.is_empty()),
+                description: describe(&ShotFacts {
+                    features: &features,
+                    duration_s: end_s - start_s,
+                    loudness_lufs: loudness,
+                    has_dialogue: !dialogue.is_empty(),
+                    faces: Some((faces, scale)),
+                }),
+                faces: Some(faces as i64),
+                face_height: None,
+                scale: Some(scale.to_string()),
+                cues: linked,
+                vector: None,
                 dialogue: dialogue.join(" "),
             }
         })
@@ -120,5 +138,6 @@ fn synthetic_file(
         warnings_json: "[]".into(),
         shots,
         cues,
+        embedding_model: None,
     }
 }

@@ -25,7 +25,12 @@ struct Args {
 #[derive(Subcommand)]
 enum Command {
     /// Detect the shots of FILE and print {"frames", "seconds", "cuts"} as JSON.
-    Detect { file: PathBuf },
+    Detect {
+        file: PathBuf,
+        /// Decode every frame instead of the coarse scan (reference frames, then refinement near boundaries).
+        #[arg(long)]
+        full: bool,
+    },
     /// Fill an archive database with N shots and M cues of real dialogue.
     Fill {
         db: PathBuf,
@@ -53,7 +58,7 @@ enum Command {
 fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.command {
-        Command::Detect { file } => detect::run(&file),
+        Command::Detect { file, full } => detect::run(&file, full),
         Command::Fill { db, shots, cues, text } => fill::run(&db, shots, cues, &text),
         Command::Latency { db, runs, reel, queries } => latency::run(&db, runs, &reel, &queries),
     };

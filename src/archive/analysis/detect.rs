@@ -87,9 +87,17 @@ pub fn detect_shots(frames: &[FrameStats], config: &DetectorConfig) -> Vec<Shot>
 
     let mut accepted = vec![(0usize, BoundaryKind::Start)];
     for (i, kind) in boundaries {
-        let previous = accepted.last().map_or(0, |&(p, _)| p);
+        let (previous, previous_kind) = accepted.last().copied().unwrap_or((0, BoundaryKind::Start));
         if index(i) - index(previous) >= config.min_shot_frames {
             accepted.push((i, kind));
+        } else if kind == BoundaryKind::Fade && previous_kind == BoundaryKind::Cut {
+            // A fast fade-out can score as a cut on its way down; the fade is the real boundary. Replace the cut
+            // if the fade stays far enough from the boundary before it.
+            let before = accepted.len().checked_sub(2).map_or(0, |k| accepted[k].0);
+            if accepted.len() >= 2 && index(i) - index(before) >= config.min_shot_frames {
+                accepted.pop();
+                accepted.push((i, kind));
+            }
         }
     }
 
@@ -145,8 +153,12 @@ fn adaptive_ratio(frames: &[FrameStats], i: usize, window: usize) -> f32 {
     if mean <= f32::EPSILON { f32::INFINITY } else { frames[i].content / mean }
 }
 
-/// The middle frame of each run of black frames that has picture on both sides (by frame number: the decoded frame
-/// nearest the middle when a coarse scan skipped some).
+/// Luma within this much of a black run's darkest frame is the run's core: the frames the fade rests on, without
+/// the last steps of the ramps into and out of it (which an asymmetric fade would make lopsided).
+const BLACK_CORE: f32 = 2.0;
+
+/// The middle frame of the black core of each run of black frames that has picture on both sides (by frame number:
+/// the decoded frame nearest the middle when a coarse scan skipped some).
 fn fade_candidates(frames: &[FrameStats], config: &DetectorConfig) -> Vec<usize> {
     let mut candidates = Vec::new();
     let mut run_start = None;
@@ -155,9 +167,7 @@ fn fade_candidates(frames: &[FrameStats], config: &DetectorConfig) -> Vec<usize>
             (true, None) => run_start = Some(i),
             (false, Some(start)) => {
                 if start > 0 {
-                    let middle = (frames[start].index + frames[i].index) / 2;
-                    let nearest = (start..i).min_by_key(|&j| frames[j].index.abs_diff(middle)).unwrap_or(start);
-                    candidates.push(nearest);
+                    candidates.push(core_middle(frames, start, i));
                 }
                 run_start = None;
             }
@@ -165,6 +175,18 @@ fn fade_candidates(frames: &[FrameStats], config: &DetectorConfig) -> Vec<usize>
         }
     }
     candidates
+}
+
+/// The position of the frame in the middle of the core of the black run `frames[start..end]`. The core ends where
+/// the next frame begins (the frame after it, or the run's end), so a core of n frames has its middle at n / 2.
+fn core_middle(frames: &[FrameStats], start: usize, end: usize) -> usize {
+    let darkest = frames[start..end].iter().map(|f| f.luma_mean).fold(f32::INFINITY, f32::min);
+    let in_core = |j: &usize| frames[*j].luma_mean <= darkest + BLACK_CORE;
+    let first = (start..end).find(in_core).unwrap_or(start);
+    let last = (start..end).rev().find(in_core).unwrap_or(end - 1);
+    let after = frames.get(last + 1).map_or(frames[last].index + 1, |f| f.index);
+    let middle = (frames[first].index + after) / 2;
+    (first..=last).min_by_key(|&j| frames[j].index.abs_diff(middle)).unwrap_or(first)
 }
 
 #[cfg(test)]
@@ -185,6 +207,7 @@ mod tests {
                     '|' => (60.0, 100.0),
                     '/' => (5.0, 100.0),
                     '_' => (3.0, 2.0),
+                    ',' => (3.0, 9.0),
                     other => panic!("bad script char {other}"),
                 };
                 FrameStats {
@@ -229,6 +252,10 @@ mod tests {
         check("..////////////..", &[(0, Start)]);
         // Fade through black: boundary in the middle of the black run.
         check("........______........", &[(0, Start), (11, Fade)]);
+        // A fade-out fast enough to score as a cut just before the black: the fade wins.
+        check("........|____.......", &[(0, Start), (11, Fade)]);
+        // An uneven fade: the ramp's last dark steps (`,` dark grey) are not part of the black core.
+        check("........,,,,____,.......", &[(0, Start), (14, Fade)]);
         // Black at the very start or end is no boundary.
         check("____............", &[(0, Start)]);
         check("............____", &[(0, Start)]);

@@ -17,7 +17,8 @@ use super::{AnalysisOptions, Observer};
 /// Per-frame statistics of a video stream and the damage met reading it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FramePass {
-    /// Every decoded frame (all frames, or only reference frames after a coarse scan), in order.
+    /// Every decoded frame, in order: all frames, or after a coarse scan the reference frames plus every frame of
+    /// the spans decoded again in full.
     pub frames: Vec<FrameStats>,
     pub report: DecodeReport,
     /// Whether this was a coarse scan (B-frames skipped).
@@ -72,18 +73,97 @@ pub fn scan(
         let shots = detect_shots(&pass.frames, &options.detector);
         return Ok((shots, pass));
     }
+    if coarse {
+        densify_dark_spans(path, probe, options, &mut pass)?;
+    }
     let mut shots = detect_shots(&pass.frames, &options.detector);
     if coarse {
-        refine_boundaries(path, probe, options, &pass, &mut shots)?;
+        refine_cuts(path, probe, options, &pass, &mut shots)?;
     }
     Ok((shots, pass))
 }
 
-/// Moves each boundary that a coarse scan placed between two decoded frames with skipped frames between them onto
-/// its exact frame: a cut onto the frame that differs most from the one before it (or drops it when no frame differs
-/// enough from its predecessor), a fade onto the middle of the exact black run. Only the spans around boundaries are
-/// decoded again.
-fn refine_boundaries(
+/// After a coarse scan, decodes in full every span where the picture goes dark: around each black frame, and around
+/// each dark frame that is darker than its decoded neighbours. An encoder often makes the black frames of a fade
+/// B-frames, which the coarse scan skips; once they are measured, the fade detector sees the whole black run and
+/// puts the boundary exactly in its middle. A steady dark scene is no dip, so it is not decoded twice.
+fn densify_dark_spans(
+    path: &Path,
+    probe: &Probe,
+    options: &AnalysisOptions,
+    pass: &mut FramePass,
+) -> Result<(), AnalysisError> {
+    let spans = dark_spans(&pass.frames, options.detector.black_threshold);
+    if spans.is_empty() {
+        return Ok(());
+    }
+    let single = DecodeOptions { threads: 1, skip_bidir: false, ..options.decode.clone() };
+    let mut measured_spans = Vec::with_capacity(spans.len());
+    {
+        let mut refiner = Refiner {
+            decoder: None,
+            path,
+            probe,
+            options: single,
+            width: options.analysis_width,
+            pass,
+            last_end: None,
+        };
+        for &(lo, hi) in &spans {
+            let measured = refiner.measure_span((&pass.frames[lo], &pass.frames[hi]))?;
+            measured_spans.push(measured);
+        }
+    }
+    // Rebuild the frame list: each span's frames after its first replace the coarse ones (the span's last frame is
+    // measured again, now against its true predecessor).
+    let mut frames = Vec::with_capacity(pass.frames.len() + measured_spans.iter().map(Vec::len).sum::<usize>());
+    let mut next = 0;
+    for (&(lo, hi), measured) in spans.iter().zip(&measured_spans) {
+        let complete = measured.last().is_some_and(|f| f.index == pass.frames[hi].index);
+        if !complete || measured.len() < 2 {
+            continue;
+        }
+        frames.extend_from_slice(&pass.frames[next..=lo]);
+        frames.extend(measured.iter().skip(1).copied());
+        next = hi + 1;
+    }
+    frames.extend_from_slice(&pass.frames[next..]);
+    pass.frames = frames;
+    Ok(())
+}
+
+/// Luma a dip must fall below, in multiples of the black threshold, to be decoded in full.
+const DIP_DARKNESS: f32 = 3.0;
+/// How much brighter than a dip a decoded neighbour must be (full-range luma).
+const DIP_DEPTH: f32 = 8.0;
+
+/// Spans `(lo, hi)` of positions in `frames` (decoded frames) to decode in full: one around each black frame and
+/// each dark dip, merged where they overlap, and only where frames were skipped.
+fn dark_spans(frames: &[FrameStats], black_threshold: f32) -> Vec<(usize, usize)> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for i in 1..frames.len().saturating_sub(1) {
+        let (before, here, after) = (frames[i - 1].luma_mean, frames[i].luma_mean, frames[i + 1].luma_mean);
+        let dip = here < black_threshold * DIP_DARKNESS
+            && here <= before
+            && here <= after
+            && before.max(after) >= here + DIP_DEPTH;
+        if here >= black_threshold && !dip {
+            continue;
+        }
+        match spans.last_mut() {
+            Some(last) if last.1 >= i - 1 => last.1 = i + 1,
+            _ => spans.push((i - 1, i + 1)),
+        }
+    }
+    spans.retain(|&(lo, hi)| frames[hi].index - frames[lo].index > (hi - lo) as u64);
+    spans
+}
+
+/// Moves each cut that a coarse scan placed between two decoded frames with skipped frames between them onto its
+/// exact frame: the frame that differs most from the one before it, or drops the cut when no frame differs enough
+/// from its predecessor. Only the spans around cuts are decoded again. (Fades are exact already: their dark spans
+/// were decoded in full by [`densify_dark_spans`].)
+fn refine_cuts(
     path: &Path,
     probe: &Probe,
     options: &AnalysisOptions,
@@ -94,41 +174,21 @@ fn refine_boundaries(
     let single = DecodeOptions { threads: 1, skip_bidir: false, ..options.decode.clone() };
     let mut refiner =
         Refiner { decoder: None, path, probe, options: single, width: options.analysis_width, pass, last_end: None };
-    let black = |f: &FrameStats| f.luma_mean < options.detector.black_threshold;
     let mut false_cuts = Vec::new();
     for k in 1..shots.len() {
+        if shots[k].boundary_kind != BoundaryKind::Cut {
+            continue;
+        }
         let Ok(p) = frames.binary_search_by_key(&shots[k].start_frame, |f| f.index) else { continue };
-        let refined = match shots[k].boundary_kind {
-            BoundaryKind::Cut => {
-                let span = p.checked_sub(1).map(|q| (&frames[q], &frames[p]));
-                match span {
-                    Some(span) => match refiner.sharpest_change(span)? {
-                        // Frame to frame, nothing changes enough: the coarse score was motion summed over the
-                        // skipped frames, not a cut.
-                        Some(f) if f.content < options.detector.min_content => {
-                            false_cuts.push(k);
-                            None
-                        }
-                        found => found.map(|f| (f.index, f.time_s)),
-                    },
-                    None => None,
-                }
+        let Some(q) = p.checked_sub(1) else { continue };
+        let refined = match refiner.sharpest_change((&frames[q], &frames[p]))? {
+            // Frame to frame, nothing changes enough: the coarse score was motion summed over the skipped frames,
+            // not a cut.
+            Some(f) if f.content < options.detector.min_content => {
+                false_cuts.push(k);
+                None
             }
-            BoundaryKind::Fade => {
-                // The black run as decoded: first black frame `s`, first picture after it `e`.
-                let s = frames[..=p].iter().rposition(|f| !black(f)).map_or(0, |q| q + 1);
-                let e = frames[p..].iter().position(|f| !black(f)).map_or(frames.len(), |q| p + q);
-                let (Some(s_before), Some(e_before)) = (s.checked_sub(1), e.checked_sub(1)) else { continue };
-                let (Some(first_black), Some(first_picture)) = (frames.get(s), frames.get(e)) else { continue };
-                let start = refiner.first_where((&frames[s_before], first_black), black)?;
-                let end = refiner.first_where((&frames[e_before], first_picture), |f| !black(f))?;
-                let start = start.map_or(first_black.index, |f| f.index);
-                let end = end.map_or(first_picture.index, |f| f.index);
-                let middle = start + (end - start) / 2;
-                let time_s = first_black.time_s + (middle as f64 - first_black.index as f64) / probe.fps;
-                Some((middle, time_s))
-            }
-            BoundaryKind::Start => None,
+            found => found.map(|f| (f.index, f.time_s)),
         };
         if let Some((index, time_s)) = refined {
             let lower = shots[k - 1].start_frame;
@@ -202,14 +262,5 @@ impl Refiner<'_> {
     fn sharpest_change(&mut self, span: (&FrameStats, &FrameStats)) -> Result<Option<FrameStats>, AnalysisError> {
         let measured = self.measure_span(span)?;
         Ok(measured.into_iter().skip(1).reduce(|best, f| if f.content > best.content { f } else { best }))
-    }
-
-    /// The first frame after `span.0` up to `span.1` for which `test` holds.
-    fn first_where(
-        &mut self,
-        span: (&FrameStats, &FrameStats),
-        test: impl Fn(&FrameStats) -> bool,
-    ) -> Result<Option<FrameStats>, AnalysisError> {
-        Ok(self.measure_span(span)?.into_iter().skip(1).find(|f| test(f)))
     }
 }
