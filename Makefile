@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # ffmpeg-next links FFmpeg's -dev libraries through bindgen (clang); espeak-ng is called as a program; pip fetches
 # registry data (it downloads, it never installs those packages).
 APT_PACKAGES := pkg-config clang libclang-dev ffmpeg libavcodec-dev libavformat-dev libavutil-dev \
-	libavfilter-dev libavdevice-dev libswscale-dev libswresample-dev espeak-ng sqlite3 python3 ca-certificates
+	libavfilter-dev libavdevice-dev libswscale-dev libswresample-dev espeak-ng sqlite3 python3 python3-venv ca-certificates
 
 .PHONY: all deps data build test demo bench clean
 
@@ -154,8 +154,11 @@ demo: build data
 	@if [ -d ../shared/data/footage ]; then $(REEL) archive add ../shared/data/footage; fi
 	@echo "demo: productions/sunspring/script.fountain (the screenplay) and productions/sunspring/line.wav"
 
-bench: build
-	@echo "no benchmarks yet: they arrive with the stage issues (see BENCHMARKS.md)"
+# Benchmarks, each side by side with its peer (PySceneDetect is installed into a venv under the cache by the bench).
+# Rewrites the sections of BENCHMARKS.md it runs; `make bench BENCH=detect,query` runs some of them.
+BENCH ?= detect,ingest,query
+bench: build data
+	$(PYTHON) tests/bench/bench.py --only $(BENCH)
 
 clean:
 	$(CARGO) clean

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod cli;
 pub mod corpus;
 pub mod diagnostic;
+pub mod embed;
 pub mod faces;
 pub mod fountain;
 pub mod hash;

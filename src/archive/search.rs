@@ -8,6 +8,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::embed::cosine;
+
 /// How `reel shots query` (and retrieval for productions) orders shots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Ranking {
@@ -43,11 +45,6 @@ pub struct ShotEmbeddings<'a> {
     pub shot_id: i64,
     pub description: Option<&'a [f32]>,
     pub cues: Vec<&'a [f32]>,
-}
-
-/// Dot product: the cosine similarity of two unit vectors.
-pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Each shot's similarity to `query` (a unit vector): the best of its description's and its cues' similarities, so a

@@ -6,10 +6,12 @@ use anyhow::Context;
 
 use super::config::Format;
 use super::{Exit, run_jobs};
+use crate::archive::retrieve::Retriever;
 use crate::archive::search::Ranking;
 use crate::archive::sheet::{SheetEntry, contact_sheet, write_png};
 use crate::scheduler::{Registry, SchedulerConfig, file_hash};
 use crate::stages::archive::{self as stage, Ingested};
+use crate::stages::archive_embed;
 use crate::store::{Imported, OpenMode, Scope, ShotHit, ShotQuery, Store};
 use crate::workspace::Workspace;
 
@@ -34,6 +36,13 @@ pub async fn add(
             paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         );
     }
+    let model_dir = archive_embed::model_dir();
+    if model_dir.is_none() {
+        eprintln!(
+            "note: no sentence-embedding model in {}, so shots are searchable by words only; `make data` installs it",
+            crate::cache::dir().map(|d| d.join("minilm").display().to_string()).unwrap_or_else(|| "the cache".into())
+        );
+    }
     let store = Store::open(workspace.db(), OpenMode::Create).await?;
     let mut planned = std::collections::HashSet::new();
     let mut duplicates = 0;
@@ -43,7 +52,7 @@ pub async fn add(
             duplicates += 1;
             continue;
         }
-        let (namespace, plan) = stage::plan(source)?;
+        let (namespace, plan) = stage::plan(source, model_dir.as_deref())?;
         store.submit(None, &namespace, &plan).await?;
         planned.insert(stage::file_id(&source.video));
     }
@@ -89,7 +98,23 @@ async fn import_all(
                 eprintln!("{d}");
             }
         }
-        match stage::to_import(workspace.root(), &ingested, &crate::hash::bytes(&bytes)) {
+        let analysis_hash = crate::hash::bytes(&bytes);
+        let vectors_path = path.with_file_name("vectors.safetensors");
+        let vectors = std::fs::read(&vectors_path).ok().and_then(|v| match archive_embed::decode(&v, &vectors_path) {
+            Ok(decoded) => Some((decoded, crate::hash::bytes(&v))),
+            Err(e) => {
+                eprintln!("{e}; the file is searchable by words only until `reel archive add` runs again");
+                None
+            }
+        });
+        let mut import = stage::to_import(workspace.root(), &ingested, &analysis_hash);
+        if let (Some(file), Some((vectors, vectors_hash))) = (&mut import, &vectors)
+            && stage::attach_vectors(file, vectors, &analysis_hash)
+        {
+            // The import's identity covers both files, so vectors arriving later re-import the file.
+            file.analysis_hash = crate::hash::bytes(format!("{analysis_hash}+{vectors_hash}").as_bytes());
+        }
+        match import {
             None if !report => {}
             None => {
                 skipped += 1;
@@ -179,16 +204,20 @@ pub async fn stats(workspace: &Workspace, json: bool) -> anyhow::Result<Exit> {
 }
 
 pub async fn query(workspace: &Workspace, query: &ShotQuery, ranking: Ranking, format: Format) -> anyhow::Result<Exit> {
-    let _ = ranking;
     let store = Store::open(workspace.db(), OpenMode::Existing).await?;
-    let hits = store.query_shots(query).await?;
+    let model_dir = archive_embed::model_dir();
+    let found = Retriever::new(&store, model_dir.as_deref()).search(query, ranking).await?;
+    for note in &found.notes {
+        eprintln!("note: {note}");
+    }
+    let hits = &found.hits;
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&hits)?),
+        Format::Json => println!("{}", serde_json::to_string_pretty(hits)?),
         Format::Csv => {
-            println!("id,path,shot,start_s,end_s,luma,motion,score,description,dialogue,thumbnail");
-            for h in &hits {
+            println!("id,path,shot,start_s,end_s,luma,motion,faces,scale,score,description,dialogue,thumbnail");
+            for h in hits.iter().map(|h| &h.shot) {
                 println!(
-                    "{},{},{},{:.3},{:.3},{:.1},{:.2},{:.3},{},{},{}",
+                    "{},{},{},{:.3},{:.3},{:.1},{:.2},{},{},{:.4},{},{},{}",
                     h.id,
                     csv(&h.path),
                     h.idx,
@@ -196,6 +225,8 @@ pub async fn query(workspace: &Workspace, query: &ShotQuery, ranking: Ranking, f
                     h.end_s,
                     h.luma,
                     h.motion,
+                    h.faces.map(|f| f.to_string()).unwrap_or_default(),
+                    h.scale.as_deref().unwrap_or(""),
                     h.score,
                     csv(&h.description),
                     csv(&h.dialogue),
@@ -205,8 +236,8 @@ pub async fn query(workspace: &Workspace, query: &ShotQuery, ranking: Ranking, f
         }
         Format::Text if hits.is_empty() => println!("no shots match"),
         Format::Text => {
-            for h in &hits {
-                println!("{}", line(h));
+            for h in hits {
+                println!("{}", line(&h.shot));
             }
         }
     }
@@ -241,12 +272,18 @@ pub async fn show(workspace: &Workspace, id: i64, json: bool) -> anyhow::Result<
 
 pub async fn sheet(workspace: &Workspace, query: &ShotQuery, columns: usize, output: &Path) -> anyhow::Result<Exit> {
     let store = Store::open(workspace.db(), OpenMode::Existing).await?;
-    let hits = store.query_shots(query).await?;
-    if hits.is_empty() {
+    let model_dir = archive_embed::model_dir();
+    let found = Retriever::new(&store, model_dir.as_deref()).search(query, Ranking::Hybrid).await?;
+    for note in &found.notes {
+        eprintln!("note: {note}");
+    }
+    if found.hits.is_empty() {
         anyhow::bail!("no shots match, so there is no contact sheet to write");
     }
-    let entries: Vec<SheetEntry> = hits
+    let entries: Vec<SheetEntry> = found
+        .hits
         .iter()
+        .map(|h| &h.shot)
         .map(|h| SheetEntry {
             thumbnail: h.thumbnail.as_ref().map(|t| workspace.root().join(t)),
             label: format!("{} {:.2}-{:.2}", h.id, h.start_s, h.end_s),

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::archive_embed::FileVectors;
 use super::write_json;
 use crate::archive::analysis::{self, Analysis, AnalysisOptions, Observer, StreamInfo, StreamKind, SubtitleKind};
 use crate::archive::describe::{ShotFacts, describe};
@@ -30,6 +31,7 @@ const SUBTITLE_EXTENSIONS: &[&str] = &["srt", "vtt", "ass", "ssa"];
 
 pub fn register(registry: &mut Registry) {
     registry.register(INGEST, ingest);
+    registry.register(super::archive_embed::EMBED, super::archive_embed::embed);
 }
 
 /// One file to ingest, with the subtitles that go with it.
@@ -66,11 +68,13 @@ pub fn sidecar(video: &Path) -> Option<PathBuf> {
     SUBTITLE_EXTENSIONS.iter().map(|ext| video.with_extension(ext)).find(|p| p.is_file())
 }
 
-/// The one-job plan that ingests `source`.
-pub fn plan(source: &Source) -> Result<(String, Plan), PlanError> {
+/// The plan that ingests `source`: its analysis, then (when the embedding model in `model_dir` is installed) its
+/// sentence embeddings.
+pub fn plan(source: &Source, model_dir: Option<&Path>) -> Result<(String, Plan), PlanError> {
     let id = file_id(&source.video);
     let ns = namespace(&id);
-    let mut job = JobSpec::new(format!("{ns}ingest"), INGEST)
+    let ingest = format!("{ns}ingest");
+    let mut job = JobSpec::new(&ingest, INGEST)
         .stage("archive")
         .params(serde_json::json!({ "id": id }))
         .input(&source.video)
@@ -78,7 +82,11 @@ pub fn plan(source: &Source) -> Result<(String, Plan), PlanError> {
     if let Some(subs) = &source.subs {
         job = job.input(subs);
     }
-    Ok((ns, Plan::new(vec![job])?))
+    let mut jobs = vec![job];
+    if let Some(model_dir) = model_dir {
+        jobs.push(super::archive_embed::job(&ns, &id, &ingest, model_dir));
+    }
+    Ok((ns, Plan::new(jobs)?))
 }
 
 /// A subtitle cue of the file, in milliseconds.
@@ -244,6 +252,25 @@ fn embedded_cues(video: &Path, streams: &[StreamInfo]) -> (Option<(usize, Vec<Cu
             (None, notes)
         }
     }
+}
+
+/// Puts `vectors` on the rows of `file` when they were made from this very analysis (same hash, same counts);
+/// returns whether they were used.
+pub fn attach_vectors(file: &mut NewArchiveFile, vectors: &FileVectors, analysis_hash: &str) -> bool {
+    if vectors.analysis != analysis_hash
+        || vectors.shots.len() != file.shots.len()
+        || vectors.cues.len() != file.cues.len()
+    {
+        return false;
+    }
+    for (shot, v) in file.shots.iter_mut().zip(&vectors.shots) {
+        shot.vector = Some(crate::embed::to_bytes(v));
+    }
+    for (cue, v) in file.cues.iter_mut().zip(&vectors.cues) {
+        cue.vector = Some(crate::embed::to_bytes(v));
+    }
+    file.embedding_model = Some(vectors.model.clone());
+    true
 }
 
 /// The rows to import for an ingested file, or `None` when it could not be analysed. `analysis_hash` is the hash of

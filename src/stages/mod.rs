@@ -2,6 +2,7 @@
 //! jobs. The stage libraries (`corpus`, …) stay pure; this is where they meet the scheduler's `JobContext`.
 
 pub mod archive;
+pub mod archive_embed;
 pub mod corpus;
 pub mod train;
 

@@ -22,7 +22,7 @@ detections that fall inside a fade transition ignored.
 Without truth (e.g. Big Buck Bunny) only the number of cuts and the matches with reel's cuts are given.
 
 The script re-executes itself inside a venv (--venv, default $REEL_BENCH_VENV or
-/root/.cache/reel/bench-venv), creating it and installing the pinned packages only if it is missing.
+$REEL_CACHE/bench-venv, REEL_CACHE defaulting to ~/.cache/reel), creating it and installing the pinned packages only if it is missing.
 """
 import argparse
 import json
@@ -39,7 +39,8 @@ SCENEDETECT = "scenedetect==0.7.2"
 DEPENDENCIES = ["opencv-python-headless==5.0.0.93", "numpy==2.4.6", "click==8.5.1", "platformdirs==4.14.7",
                 "tqdm==4.70.1"]
 MARKER = ".reel-bench-pins"
-DEFAULT_VENV = os.environ.get("REEL_BENCH_VENV", "/root/.cache/reel/bench-venv")
+CACHE = os.environ.get("REEL_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "reel")
+DEFAULT_VENV = os.environ.get("REEL_BENCH_VENV", os.path.join(CACHE, "bench-venv"))
 PYSCENEDETECT = ["content", "adaptive"]
 
 

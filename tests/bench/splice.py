@@ -36,11 +36,14 @@ NORMALIZE = (
     f"pad={WIDTH}:{HEIGHT}:(ow-iw)/2:(oh-ih)/2:black,setsar=1,format=yuv420p"
 )
 
+CACHE = os.environ.get("REEL_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "reel")
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 DEFAULT_SOURCES = {
-    "bbb": "/root/.cache/reel/footage/bbb.mp4",
-    "chaplin": "/work/shared/data/footage/chaplin.mp4",
-    "bikes": "/root/.cache/reel/footage/bikes.mp4",
-    "carphone": "/root/.cache/reel/footage/carphone_pristine.mp4",
+    "bbb": os.path.join(CACHE, "footage", "bbb.mp4"),
+    "chaplin": os.path.join(REPO, "..", "shared", "data", "footage", "chaplin.mp4"),
+    "bikes": os.path.join(CACHE, "footage", "bikes.mp4"),
+    "carphone": os.path.join(CACHE, "footage", "carphone_pristine.mp4"),
 }
 # Segments per video taken from each small source (BBB fills the rest of the duration).
 SMALL_PER_VIDEO = {"chaplin": 1, "bikes": 2, "carphone": 1}

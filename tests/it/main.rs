@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod corpus;
 mod crash;
+mod embed;
 mod faces;
 #[path = "../testkit/kinds.rs"]
 mod kinds;

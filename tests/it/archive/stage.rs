@@ -76,7 +76,9 @@ fn archive_add_builds_a_searchable_shot_database() {
 
     // Again: nothing is analysed twice.
     let again = dir.reel().args(["archive", "add"]).arg(&media).code(1);
-    assert!(again.stderr().contains("jobs: 0 ran, 2 up to date"), "{}", again.stderr());
+    // Per file an ingest job, and an embed job when the model is installed.
+    let jobs = if common::registry_data("minilm/model.safetensors").is_some() { 4 } else { 2 };
+    assert!(again.stderr().contains(&format!("jobs: 0 ran, {jobs} up to date")), "{}", again.stderr());
     assert!(!again.stdout().contains("added"), "{}", again.stdout());
     // The same footage under another name is recognised by its content.
     std::fs::copy(media.join("cuts.mp4"), dir.path().join("copy.mp4")).unwrap();
@@ -133,4 +135,79 @@ fn text_subtitle_streams_inside_the_container_become_dialogue() {
     }
     let lantern = dir.reel().args(["shots", "query", "lantern", "--source", "*ass.mkv", "--json"]).success();
     assert!(lantern.stdout().contains("\"dialogue\": \"The lantern is failing.\""), "{}", lantern.stdout());
+}
+
+#[test]
+fn shots_are_found_by_meaning_and_by_faces() {
+    if common::registry_data("minilm/model.safetensors").is_none() {
+        return;
+    }
+    let dir = Dir::new();
+    let media = dir.path().join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    footage(&media);
+    std::fs::remove_file(media.join("fake.mp4")).unwrap();
+    if let Some(carphone) = common::registry_data("footage/carphone_pristine.mp4") {
+        std::fs::copy(carphone, media.join("carphone.mp4")).unwrap();
+    }
+    dir.reel().args(["archive", "add"]).arg(&media).success();
+
+    // No word in common with the dialogue: only the cue embeddings can find these.
+    let top = |args: &[&str]| -> serde_json::Value {
+        let out = dir.reel().args(["shots", "query", "--json", "--limit", "1"]).args(args).success().stdout();
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()[0].clone()
+    };
+    let light = top(&["--semantic", "the lamp is going out"]);
+    assert_eq!(light["dialogue"], "The lantern is failing.", "{light}");
+    assert!(light["cosine"].as_f64().unwrap() > 0.3, "{light}");
+    let company = top(&["--semantic", "someone else is here with us"]);
+    assert_eq!(company["dialogue"], "We are not alone out here.", "{company}");
+    // The default ranking fuses words and meaning: a word query still finds its shot, with both scores.
+    let hybrid = top(&["lantern"]);
+    assert_eq!(hybrid["dialogue"], "The lantern is failing.", "{hybrid}");
+    assert!(hybrid["bm25"].is_number() && hybrid["cosine"].is_number(), "{hybrid}");
+    // Natural language with punctuation that FTS5 cannot parse is searched by its words and meaning.
+    dir.reel().args(["shots", "query", "don't let the lamp die!"]).success();
+    // ...but malformed FTS5 syntax is still an error in every ranking.
+    for ranking in [&[][..], &["--bm25"][..]] {
+        let bad = dir.reel().args(["shots", "query", "NEAR(lantern"]).args(ranking).code(2);
+        assert!(bad.stderr().contains("bad search"), "{}", bad.stderr());
+    }
+
+    let stats: serde_json::Value =
+        serde_json::from_str(&dir.reel().args(["archive", "stats", "--json"]).success().stdout()).unwrap();
+    assert_eq!(stats["cues"], 2);
+    assert_eq!(stats["shots_embedded"], stats["shots"], "{stats}");
+    assert_eq!(stats["cues_embedded"], 2, "{stats}");
+    let text = dir.reel().args(["archive", "stats"]).success().stdout();
+    assert!(text.contains("2 cues; 2 shots (") && text.contains("2 of 2 cues embedded"), "{text}");
+
+    if media.join("carphone.mp4").is_file() {
+        let close = dir.reel().args(["shots", "query", "--faces", "1", "--scale", "close", "--csv"]).success().stdout();
+        let rows: Vec<&str> = close.lines().skip(1).collect();
+        assert_eq!(rows.len(), 1, "{close}");
+        assert!(rows[0].contains("carphone.mp4") && rows[0].contains(",1,close,"), "{}", rows[0]);
+        assert!(stats["shots_with_faces"].as_i64().unwrap() >= 1, "{stats}");
+        let none = dir.reel().args(["shots", "query", "--faces", "1", "--source", "*cuts*"]).success();
+        assert!(none.stdout().contains("no shots match"), "the test pattern has no faces: {}", none.stdout());
+    }
+}
+
+#[test]
+fn without_the_embedding_model_search_falls_back_to_words() {
+    let dir = Dir::new();
+    let media = dir.path().join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    footage(&media);
+    std::fs::remove_file(media.join("fake.mp4")).unwrap();
+    let empty_cache = dir.path().join("cache");
+    std::fs::create_dir_all(&empty_cache).unwrap();
+    let empty_cache = empty_cache.to_str().unwrap();
+    let add = dir.reel().env("REEL_CACHE", empty_cache).args(["archive", "add"]).arg(&media).success();
+    assert!(add.stderr().contains("searchable by words only"), "{}", add.stderr());
+    let query = dir.reel().env("REEL_CACHE", empty_cache).args(["shots", "query", "lantern"]).success();
+    assert!(query.stdout().contains("The lantern is failing."), "{}", query.stdout());
+    assert!(query.stderr().contains("ranked by words only"), "{}", query.stderr());
+    let semantic = dir.reel().env("REEL_CACHE", empty_cache).args(["shots", "query", "--semantic", "lamp"]).code(2);
+    assert!(semantic.stderr().contains("no shot in the archive has embeddings"), "{}", semantic.stderr());
 }
