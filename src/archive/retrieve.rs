@@ -103,7 +103,10 @@ impl<'a> Retriever<'a> {
     /// BM25 and meaning fused; BM25 alone, with a note, when meaning is unavailable.
     async fn hybrid(&mut self, text: &str, query: &ShotQuery) -> Result<Found, RetrieveError> {
         let mut notes = Vec::new();
-        let words = ShotQuery { limit: HYBRID_CANDIDATES.max(query.limit), ..query.clone() };
+        // Without meaning to fuse, the words alone need only the requested number of hits.
+        let semantic_possible = self.model_dir.is_some() && self.store.archive_has_vectors().await?;
+        let candidates = if semantic_possible { HYBRID_CANDIDATES.max(query.limit) } else { query.limit };
+        let words = ShotQuery { limit: candidates, ..query.clone() };
         let bm25_hits = match self.store.query_shots(&words).await {
             Ok(hits) => hits,
             // Plain words with punctuation FTS5 cannot parse ("don't go!"): search for any of the words instead.
@@ -143,8 +146,7 @@ impl<'a> Retriever<'a> {
 
     /// Every shot passing the filters, by cosine similarity of `text` to its description and cues, best first.
     async fn semantic(&mut self, text: &str, query: &ShotQuery) -> Result<Vec<(i64, f32)>, RetrieveError> {
-        let (shots, cues) = self.store.archive_vector_counts().await?;
-        if shots + cues == 0 {
+        if !self.store.archive_has_vectors().await? {
             return Err(RetrieveError::NoVectors);
         }
         let query_vector = self.embed_query(text)?;

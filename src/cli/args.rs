@@ -198,6 +198,32 @@ pub enum ArchiveCommand {
     },
 }
 
+/// The filters of `reel shots query` and `reel shots sheet`.
+#[derive(Debug, Args)]
+pub struct ShotFilters {
+    /// Shortest shot, in seconds.
+    #[arg(long, value_name = "S")]
+    pub min_dur: Option<f64>,
+    /// Longest shot, in seconds.
+    #[arg(long, value_name = "S")]
+    pub max_dur: Option<f64>,
+    /// Only dark shots (mean luma below 70 of 255).
+    #[arg(long, conflicts_with = "bright")]
+    pub dark: bool,
+    /// Only bright shots (mean luma above 150 of 255).
+    #[arg(long)]
+    pub bright: bool,
+    /// Only shots from files whose path matches this glob, e.g. '*chaplin*'.
+    #[arg(long, value_name = "GLOB")]
+    pub source: Option<String>,
+    /// Only shots with at least MIN faces on their keyframe.
+    #[arg(long = "faces", value_name = "MIN")]
+    pub min_faces: Option<i64>,
+    /// Only shots of this scale (from the size of the largest face; no face counts as wide).
+    #[arg(long, value_enum)]
+    pub scale: Option<ScaleArg>,
+}
+
 /// Shot scale, as `reel shots query --scale` takes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ScaleArg {
@@ -213,27 +239,8 @@ pub enum ShotsCommand {
     Query {
         /// What to search for; without it every shot passing the filters is listed.
         text: Option<String>,
-        /// Shortest shot, in seconds.
-        #[arg(long, value_name = "S")]
-        min_dur: Option<f64>,
-        /// Longest shot, in seconds.
-        #[arg(long, value_name = "S")]
-        max_dur: Option<f64>,
-        /// Only dark shots (mean luma below 70 of 255).
-        #[arg(long, conflicts_with = "bright")]
-        dark: bool,
-        /// Only bright shots (mean luma above 150 of 255).
-        #[arg(long)]
-        bright: bool,
-        /// Only shots from files whose path matches this glob, e.g. '*chaplin*'.
-        #[arg(long, value_name = "GLOB")]
-        source: Option<String>,
-        /// Only shots with at least MIN faces on their keyframe.
-        #[arg(long = "faces", value_name = "MIN")]
-        min_faces: Option<i64>,
-        /// Only shots of this scale (from the size of the largest face; no face counts as wide).
-        #[arg(long, value_enum)]
-        scale: Option<ScaleArg>,
+        #[command(flatten)]
+        filters: ShotFilters,
         /// Rank by meaning alone: cosine similarity of sentence embeddings (all-MiniLM-L6-v2) of TEXT and of each
         /// shot's description and dialogue.
         #[arg(long, value_name = "TEXT", conflicts_with_all = ["text", "bm25"])]
@@ -252,9 +259,8 @@ pub enum ShotsCommand {
     Sheet {
         /// What to search for (as in `reel shots query`); without it, every shot.
         text: Option<String>,
-        /// Only shots from files whose path matches this glob.
-        #[arg(long, value_name = "GLOB")]
-        source: Option<String>,
+        #[command(flatten)]
+        filters: ShotFilters,
         #[arg(long, default_value_t = 48, value_name = "N")]
         limit: i64,
         #[arg(long, default_value_t = 6, value_name = "N")]

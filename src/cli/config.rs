@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::args::{
-    ArchArg, ArchiveCommand, Cli, Command, CorpusCommand, GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotsCommand,
-    VoiceCommand,
+    ArchArg, ArchiveCommand, Cli, Command, CorpusCommand, GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotFilters,
+    ShotsCommand, VoiceCommand,
 };
 use crate::archive::search::Ranking;
 use crate::faces::ShotScale;
@@ -214,24 +214,7 @@ impl Config {
 
 fn shots_action(command: ShotsCommand) -> Result<Action, ConfigError> {
     Ok(match command {
-        ShotsCommand::Query {
-            text,
-            min_dur,
-            max_dur,
-            dark,
-            bright,
-            source,
-            min_faces,
-            scale,
-            semantic,
-            bm25,
-            limit,
-            json,
-            csv,
-        } => {
-            if limit < 1 {
-                return Err(ConfigError::Limit(limit));
-            }
+        ShotsCommand::Query { text, filters, semantic, bm25, limit, json, csv } => {
             let format = if json {
                 Format::Json
             } else if csv {
@@ -244,27 +227,40 @@ fn shots_action(command: ShotsCommand) -> Result<Action, ConfigError> {
                 (None, true) => Ranking::Bm25,
                 (None, false) => Ranking::Hybrid,
             };
-            let scale = scale.map(|s| {
-                match s {
-                    ScaleArg::Close => ShotScale::Close,
-                    ScaleArg::Medium => ShotScale::Medium,
-                    ScaleArg::Wide => ShotScale::Wide,
-                }
-                .to_string()
-            });
-            let text = semantic.or(text);
-            let query =
-                crate::store::ShotQuery { text, min_dur, max_dur, dark, bright, source, min_faces, scale, limit };
+            let query = shot_query(semantic.or(text), filters, limit)?;
             Action::ShotsQuery { query, ranking, format }
         }
         ShotsCommand::Show { id, json } => Action::ShotsShow { id, json },
-        ShotsCommand::Sheet { text, source, limit, columns, output } => {
-            if limit < 1 {
-                return Err(ConfigError::Limit(limit));
-            }
-            let query = crate::store::ShotQuery { text, source, limit, ..Default::default() };
+        ShotsCommand::Sheet { text, filters, limit, columns, output } => {
+            let query = shot_query(text, filters, limit)?;
             Action::ShotsSheet { query, columns: columns.max(1), output }
         }
+    })
+}
+
+/// The store's query for a search text, the shot filters and a limit.
+fn shot_query(text: Option<String>, f: ShotFilters, limit: i64) -> Result<crate::store::ShotQuery, ConfigError> {
+    if limit < 1 {
+        return Err(ConfigError::Limit(limit));
+    }
+    let scale = f.scale.map(|s| {
+        match s {
+            ScaleArg::Close => ShotScale::Close,
+            ScaleArg::Medium => ShotScale::Medium,
+            ScaleArg::Wide => ShotScale::Wide,
+        }
+        .to_string()
+    });
+    Ok(crate::store::ShotQuery {
+        text,
+        min_dur: f.min_dur,
+        max_dur: f.max_dur,
+        dark: f.dark,
+        bright: f.bright,
+        source: f.source,
+        min_faces: f.min_faces,
+        scale,
+        limit,
     })
 }
 

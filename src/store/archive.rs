@@ -420,6 +420,16 @@ impl Store {
         Ok(shots)
     }
 
+    /// Whether any shot or cue has an embedding (cheap: it stops at the first row).
+    pub async fn archive_has_vectors(&self) -> Result<bool, StoreError> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM archive_shot_vectors) OR EXISTS (SELECT 1 FROM archive_cue_vectors)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| self.err(e))
+    }
+
     /// How many shots and cues have embeddings.
     pub async fn archive_vector_counts(&self) -> Result<(i64, i64), StoreError> {
         sqlx::query_as("SELECT (SELECT COUNT(*) FROM archive_shot_vectors), (SELECT COUNT(*) FROM archive_cue_vectors)")

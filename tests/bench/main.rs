@@ -49,7 +49,7 @@ enum Command {
         runs: usize,
         #[arg(long, default_value = "target/release/reel")]
         reel: PathBuf,
-        /// Each query is one `reel shots query` argument string, split on whitespace.
+        /// Each query is one `reel shots query` argument string, split on whitespace ('single quotes' group).
         #[arg(long = "query", required = true)]
         queries: Vec<String>,
     },
