@@ -3,6 +3,7 @@
 //! The binary is a thin shell over this library; ARCHITECTURE.md has the map.
 
 pub mod archive;
+pub mod assemble;
 pub mod atomic;
 pub mod cache;
 pub mod cli;
@@ -17,6 +18,7 @@ pub mod lm;
 pub mod name;
 pub mod picture;
 pub mod plan;
+pub mod production;
 pub mod progress;
 pub mod scheduler;
 pub mod screenplay;

@@ -100,22 +100,32 @@ impl<'a> Retriever<'a> {
         }
     }
 
-    /// BM25 and meaning fused; BM25 alone, with a note, when meaning is unavailable.
+    /// Shots for a line of natural language (a script line, an action, a brief), hybrid-ranked, with `filters`
+    /// (whose text is ignored). Its words are searched as any-of-the-words, so no line is ever a bad query.
+    pub async fn search_line(&mut self, line: &str, filters: &ShotQuery) -> Result<Found, RetrieveError> {
+        let words = ShotQuery { text: any_words_query(line), ..filters.clone() };
+        self.hybrid(line, &words).await
+    }
+
+    /// BM25 (of `query.text`, when there is one) and meaning (of `text`) fused; BM25 alone, with a note, when
+    /// meaning is unavailable.
     async fn hybrid(&mut self, text: &str, query: &ShotQuery) -> Result<Found, RetrieveError> {
         let mut notes = Vec::new();
         // Without meaning to fuse, the words alone need only the requested number of hits.
         let semantic_possible = self.model_dir.is_some() && self.store.archive_has_vectors().await?;
         let candidates = if semantic_possible { HYBRID_CANDIDATES.max(query.limit) } else { query.limit };
         let words = ShotQuery { limit: candidates, ..query.clone() };
-        let bm25_hits = match self.store.query_shots(&words).await {
-            Ok(hits) => hits,
+        let searched = if words.text.is_some() { Some(self.store.query_shots(&words).await) } else { None };
+        let bm25_hits = match searched {
+            None => Vec::new(),
+            Some(Ok(hits)) => hits,
             // Plain words with punctuation FTS5 cannot parse ("don't go!"): search for any of the words instead.
             // Text written as FTS5 syntax keeps its error, so that a typo there is reported, not guessed at.
-            Err(StoreError::BadQuery { .. }) if !looks_like_fts_syntax(text) => match any_words_query(text) {
+            Some(Err(StoreError::BadQuery { .. })) if !looks_like_fts_syntax(text) => match any_words_query(text) {
                 Some(any) => self.store.query_shots(&ShotQuery { text: Some(any), ..words.clone() }).await?,
                 None => Vec::new(),
             },
-            Err(e) => return Err(e.into()),
+            Some(Err(e)) => return Err(e.into()),
         };
         let semantic = match self.semantic(text, query).await {
             Ok(ranked) => ranked,

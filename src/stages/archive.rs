@@ -24,6 +24,10 @@ use crate::subtitle;
 
 pub const INGEST: &str = "archive.ingest";
 
+/// The version of what an ingest job measures. It is part of the job's parameters, so raising it (when analysis
+/// learns something new, as faces and container subtitles in version 2) re-analyses archives made by an older reel.
+pub const ANALYSIS_VERSION: u32 = 2;
+
 /// Extensions taken from folders; a file named directly is always tried.
 const VIDEO_EXTENSIONS: &[&str] =
     &["mp4", "m4v", "mkv", "webm", "avi", "mov", "mpg", "mpeg", "ts", "mts", "m2ts", "wmv", "flv", "ogv", "3gp"];
@@ -76,7 +80,7 @@ pub fn plan(source: &Source, model_dir: Option<&Path>) -> Result<(String, Plan),
     let ingest = format!("{ns}ingest");
     let mut job = JobSpec::new(&ingest, INGEST)
         .stage("archive")
-        .params(serde_json::json!({ "id": id }))
+        .params(serde_json::json!({ "id": id, "version": ANALYSIS_VERSION }))
         .input(&source.video)
         .output(Path::new("archive").join(&id).join("analysis.json"));
     if let Some(subs) = &source.subs {

@@ -5,6 +5,7 @@ pub mod archive;
 pub mod archive_embed;
 pub mod corpus;
 pub mod train;
+pub mod voice;
 
 use crate::scheduler::{JobContext, JobError, Registry};
 
@@ -15,6 +16,7 @@ pub fn registry() -> Registry {
     archive::register(&mut registry);
     corpus::register(&mut registry);
     train::register(&mut registry);
+    voice::register(&mut registry);
     registry
 }
 

@@ -1,6 +1,7 @@
 //! reel's integration tests: one binary, real SQLite files, real child processes.
 
 mod archive;
+mod assemble;
 mod cli;
 mod common;
 mod corpus;
