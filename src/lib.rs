@@ -20,6 +20,7 @@ pub mod picture;
 pub mod plan;
 pub mod production;
 pub mod progress;
+pub mod render;
 pub mod scheduler;
 pub mod screenplay;
 pub mod stages;

@@ -69,6 +69,18 @@ pub enum Command {
         #[command(subcommand)]
         command: ShotsCommand,
     },
+    /// Make a film from a Fountain screenplay: voice every line, plan the shots, match archive footage to each,
+    /// render them and cut the film (productions/NAME/NAME.mp4, with .srt, .vtt, .edl and .otio beside it).
+    /// Stopped at any moment, the same command goes on where it stopped.
+    Produce {
+        /// The production's name; its files go to productions/NAME/.
+        name: String,
+        /// The screenplay (Fountain).
+        #[arg(long, value_name = "FILE.fountain")]
+        script: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// Train a screenplay model (a Benjamin-style character LSTM, or a small GPT) on a corpus. It runs as a job:
     /// stopped at any moment, it resumes from its last checkpoint.
     Train {

@@ -98,6 +98,11 @@ pub enum Action {
         options: crate::screenplay::WriteOptions,
         output: Option<std::path::PathBuf>,
     },
+    Produce {
+        name: ProductionName,
+        script: std::path::PathBuf,
+        scheduler: SchedulerConfig,
+    },
     Train {
         params: crate::stages::train::TrainParams,
         scheduler: SchedulerConfig,
@@ -177,6 +182,9 @@ impl Config {
                     options: crate::screenplay::WriteOptions { seed, temperature, top_p, pages, author },
                     output,
                 }
+            }
+            Command::Produce { name, script, run } => {
+                Action::Produce { name: ProductionName::parse(&name)?, script, scheduler: scheduler_config(&run)? }
             }
             Command::Train { corpus, arch, preset, steps, minutes, model, seed, batch, resume, run } => {
                 if let Some(m) = minutes.filter(|m| m.is_nan() || *m <= 0.0) {

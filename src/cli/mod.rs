@@ -7,6 +7,7 @@ mod archive;
 pub mod args;
 pub mod config;
 mod corpus;
+mod produce;
 mod report;
 mod show;
 mod train;
@@ -116,6 +117,9 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
         Action::VoiceList => voice::list(),
         Action::Write { model, brief, options, output } => {
             write::write(&workspace, &model, &brief, &options, output.as_deref())
+        }
+        Action::Produce { name, script, scheduler } => {
+            produce::produce(&workspace, registry, &name, &script, scheduler, plain).await
         }
         Action::Train { params, scheduler } => train::train(&workspace, registry, params, scheduler, plain).await,
         Action::ShotsQuery { query, ranking, format } => archive::query(&workspace, &query, ranking, format).await,

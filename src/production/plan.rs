@@ -61,6 +61,19 @@ pub struct PlannedShot {
     pub script_line: usize,
 }
 
+impl PlannedShot {
+    /// The kind as stored and shown: `title`, `establishing`, `action`, `dialogue`, `credits`.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            ShotKind::Title => "title",
+            ShotKind::Establishing => "establishing",
+            ShotKind::Action => "action",
+            ShotKind::Dialogue => "dialogue",
+            ShotKind::Credits => "credits",
+        }
+    }
+}
+
 /// Plans the shots of `script`, titled `title`.
 pub fn plan(script: &Script, title: &str, timing: &Timing) -> Vec<PlannedShot> {
     let card = |scene, kind, text: &str, ms| PlannedShot {

@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod archive_embed;
 pub mod corpus;
+pub mod film;
 pub mod train;
 pub mod voice;
 
@@ -15,6 +16,7 @@ pub fn registry() -> Registry {
     let mut registry = Registry::new();
     archive::register(&mut registry);
     corpus::register(&mut registry);
+    film::register(&mut registry);
     train::register(&mut registry);
     voice::register(&mut registry);
     registry

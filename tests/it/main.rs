@@ -11,4 +11,6 @@ mod faces;
 #[path = "../testkit/kinds.rs"]
 mod kinds;
 mod models;
+mod produce;
+mod render;
 mod scheduler;

@@ -1,5 +1,5 @@
 //! The archive: footage analysis on generated fixtures and real footage, and the archive stage.
 
 mod analysis;
-mod fixtures;
+pub mod fixtures;
 mod stage;

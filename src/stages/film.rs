@@ -1,0 +1,184 @@
+//! Rendering and assembly as jobs: a `film.shot` job per shot of the cut (footage cut from the archive with its
+//! voice mixed in, or a title or credits card), and one `film.assemble` job that joins them into the film with its
+//! subtitles and interchange files.
+//!
+//! ```text
+//! voice/<n> ──▶ shot/<k> ──▶ shots/<k>.mp4 ─┐
+//!                                           ├──▶ assemble ──▶ <name>.mp4 .srt .vtt .edl .otio
+//! card ──────▶ shot/<k> ──▶ shots/<k>.mp4 ─┘
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::write_json;
+use crate::assemble::{Chapter, Clip, Dialogue, FilmMeta, SourceRange, Timeline, join, write_edl, write_otio};
+use crate::assemble::{write_srt, write_vtt};
+use crate::plan::JobSpec;
+use crate::render::{CardLine, DEFAULT_FONT, Font, Format, ShotSpec, render_card, render_shot};
+use crate::scheduler::{JobContext, JobError, Registry};
+
+pub const SHOT: &str = "film.shot";
+pub const ASSEMBLE: &str = "film.assemble";
+
+pub fn register(registry: &mut Registry) {
+    registry.register(SHOT, shot);
+    registry.register(ASSEMBLE, assemble);
+}
+
+/// What one shot of the cut is made of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CutShot {
+    pub position: usize,
+    pub scene: usize,
+    /// `title`, `establishing`, `action`, `dialogue` or `credits`.
+    pub kind: String,
+    pub text: String,
+    pub character: Option<String>,
+    pub duration_s: f64,
+    /// The archive footage, for all but cards.
+    pub source: Option<PathBuf>,
+    pub start_s: f64,
+    /// The lines of a card (text, size in px).
+    pub card: Vec<(String, f32)>,
+    /// Name of the `voice.line` job whose WAV is mixed in, for dialogue...
+    pub voice_job: Option<String>,
+    /// ...and that WAV, relative to the workspace.
+    pub voice_wav: Option<PathBuf>,
+}
+
+/// The job rendering `shot` into `dir/shots/<position>.mp4`.
+pub fn shot_job(namespace: &str, dir: &Path, shot: &CutShot) -> JobSpec {
+    let mut job = JobSpec::new(shot_name(namespace, shot.position), SHOT)
+        .stage("render")
+        .params(serde_json::to_value(shot).unwrap_or_default())
+        .output(dir.join("shots").join(format!("{:03}.mp4", shot.position)));
+    if let Some(source) = &shot.source {
+        job = job.input(source);
+    }
+    if let Some(voice) = &shot.voice_job {
+        job = job.dep(voice);
+    }
+    job
+}
+
+pub fn shot_name(namespace: &str, position: usize) -> String {
+    format!("{namespace}shot/{position:03}")
+}
+
+/// The film's metadata and the timeline the assemble job writes out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AssembleParams {
+    pub title: String,
+    /// The synthetic-media disclosure, also in the credits.
+    pub disclosure: String,
+    pub artist: String,
+    pub shots: Vec<CutShot>,
+}
+
+/// The assemble job: after every shot job, writing `dir/<name>.{mp4,srt,vtt,edl,otio}` and `dir/cut.json`.
+pub fn assemble_job(namespace: &str, dir: &Path, name: &str, params: &AssembleParams) -> JobSpec {
+    let mut job = JobSpec::new(format!("{namespace}assemble"), ASSEMBLE)
+        .stage("assemble")
+        .params(serde_json::to_value(params).unwrap_or_default());
+    for shot in &params.shots {
+        job = job.dep(shot_name(namespace, shot.position));
+    }
+    for ext in ["mp4", "srt", "vtt", "edl", "otio"] {
+        job = job.output(dir.join(format!("{name}.{ext}")));
+    }
+    job.output(dir.join("cut.json"))
+}
+
+fn shot(ctx: &JobContext) -> Result<(), JobError> {
+    let shot: CutShot = ctx.params()?;
+    let format = Format::default();
+    let out = ctx.output(0);
+    let report = match &shot.source {
+        None => {
+            let font = Font::load(Path::new(DEFAULT_FONT)).map_err(JobError::fatal)?;
+            let lines: Vec<CardLine> =
+                shot.card.iter().map(|(text, size)| CardLine { text: text.clone(), size: *size }).collect();
+            render_card(&font, &lines, shot.duration_s, &format, out)
+        }
+        Some(source) => {
+            let voice = ctx.deps.first().and_then(|d| d.outputs.first()).cloned();
+            let spec = ShotSpec {
+                source: source.clone(),
+                start_s: shot.start_s,
+                duration_s: shot.duration_s,
+                voice,
+                voice_delay_s: 0.15,
+                duck_db: -14.0,
+                archive_gain_db: -6.0,
+                fade_s: 0.02,
+            };
+            render_shot(&spec, &format, out)
+        }
+    };
+    report.map(|_| ()).map_err(JobError::fatal)
+}
+
+fn assemble(ctx: &JobContext) -> Result<(), JobError> {
+    let p: AssembleParams = ctx.params()?;
+    let segments: Vec<PathBuf> = ctx.deps.iter().filter_map(|d| d.outputs.first().cloned()).collect();
+    if segments.len() != p.shots.len() {
+        return Err(JobError::fatal(format!("{} shots rendered of {}", segments.len(), p.shots.len())));
+    }
+    let fps = 24.0;
+    let mut chapters = Vec::new();
+    let mut clips = Vec::new();
+    let mut film_s = 0.0;
+    let mut frame = 0u64;
+    for shot in &p.shots {
+        if chapters.last().is_none_or(|c: &(usize, Chapter)| c.0 != shot.scene) {
+            let title = match shot.kind.as_str() {
+                "title" => "Title".to_string(),
+                "credits" => "Credits".to_string(),
+                _ => format!("Scene {}", shot.scene),
+            };
+            chapters.push((shot.scene, Chapter { title, start_s: film_s }));
+        }
+        let frames = (shot.duration_s * fps).round() as u64;
+        let voice_path = shot.voice_wav.as_ref().map(|wav| ctx.workspace.join(wav));
+        clips.push(Clip {
+            name: format!("{}", shot.position),
+            scene: shot.scene,
+            record_start_frame: frame,
+            frames,
+            source: shot.source.as_ref().map(|path| SourceRange {
+                path: path.clone(),
+                start_frame: (shot.start_s * fps).round() as u64,
+                fps,
+                reel_name: format!("AX{:03}", shot.position),
+            }),
+            dialogue: (shot.kind == "dialogue").then(|| Dialogue {
+                character: shot.character.clone().unwrap_or_default(),
+                text: shot.text.clone(),
+                start_s: film_s + 0.15,
+                end_s: film_s + shot.duration_s,
+                voice_path,
+            }),
+        });
+        frame += frames;
+        film_s = frame as f64 / fps;
+    }
+    let timeline = Timeline { title: p.title.clone(), fps_num: 24, fps_den: 1, clips };
+    let meta = FilmMeta {
+        title: p.title.clone(),
+        comment: p.disclosure.clone(),
+        artist: p.artist.clone(),
+        chapters: chapters.into_iter().map(|(_, c)| c).collect(),
+    };
+    join(&segments, ctx.output(0), &meta).map_err(JobError::fatal)?;
+    let write = |i: usize, text: String| {
+        std::fs::write(ctx.output(i), text)
+            .map_err(|e| JobError::retryable(format!("cannot write {}: {e}", ctx.output_target(i).display())))
+    };
+    write(1, write_srt(&timeline))?;
+    write(2, write_vtt(&timeline))?;
+    write(3, write_edl(&timeline))?;
+    write(4, serde_json::to_string_pretty(&write_otio(&timeline)).map_err(JobError::fatal)?)?;
+    write_json(ctx, 5, &p)
+}
