@@ -8,7 +8,6 @@ use std::path::Path;
 use ffmpeg::software::resampling;
 use ffmpeg::{ChannelLayout, Packet, media};
 use ffmpeg_next as ffmpeg;
-use rubato::{FftFixedIn, Resampler};
 
 use super::error::RenderError;
 
@@ -16,7 +15,6 @@ use super::error::RenderError;
 const DUCK_RAMP_S: f64 = 0.05;
 /// Voice samples quieter than this (about -50 dBFS) are silence when finding where the voice sounds.
 const VOICE_THRESHOLD: f32 = 0.003;
-const RESAMPLE_CHUNK: usize = 1024;
 
 /// Decibels to a linear gain.
 pub fn db_to_gain(db: f32) -> f32 {
@@ -167,9 +165,12 @@ impl Voice {
         } else {
             raw.chunks_exact(channels).map(|c| c.iter().sum::<f32>() / channels as f32).map(|m| (m, m)).unzip()
         };
-        let left = resample_clip(&left, spec.sample_rate, rate).map_err(&fail)?;
-        let right =
-            if channels == 2 { resample_clip(&right, spec.sample_rate, rate).map_err(&fail)? } else { left.clone() };
+        let left = crate::voice::resample(&left, spec.sample_rate, rate).map_err(|e| fail(e.to_string()))?;
+        let right = if channels == 2 {
+            crate::voice::resample(&right, spec.sample_rate, rate).map_err(|e| fail(e.to_string()))?
+        } else {
+            left.clone()
+        };
         let samples = left.iter().zip(&right).flat_map(|(l, r)| [*l, *r]).collect();
         Ok(Voice { samples })
     }
@@ -182,39 +183,6 @@ impl Voice {
         let last = self.samples.len() / 2 - frames.by_ref().rev().position(loud).unwrap_or(0);
         Some((first, last))
     }
-}
-
-/// Resamples one channel with rubato's FFT resampler, trimmed of its delay, exactly `len * to / from` long.
-fn resample_clip(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>, String> {
-    if from == 0 {
-        return Err("sample rate is zero".into());
-    }
-    if samples.is_empty() || from == to {
-        return Ok(samples.to_vec());
-    }
-    let mut resampler = FftFixedIn::<f32>::new(from as usize, to as usize, RESAMPLE_CHUNK, 2, 1)
-        .map_err(|e| format!("cannot resample {from} Hz to {to} Hz: {e}"))?;
-    let expected = (samples.len() as f64 * f64::from(to) / f64::from(from)).round() as usize;
-    let delay = resampler.output_delay();
-    let err = |e: rubato::ResampleError| format!("resampling {from} Hz to {to} Hz failed: {e}");
-    let mut out = Vec::with_capacity(expected + delay + 2 * RESAMPLE_CHUNK);
-    let mut chunks = samples.chunks_exact(RESAMPLE_CHUNK);
-    for chunk in &mut chunks {
-        out.extend_from_slice(&resampler.process(&[chunk], None).map_err(err)?[0]);
-    }
-    if !chunks.remainder().is_empty() {
-        out.extend_from_slice(&resampler.process_partial(Some(&[chunks.remainder()]), None).map_err(err)?[0]);
-    }
-    while out.len() < expected + delay {
-        let flushed = resampler.process_partial::<&[f32]>(None, None).map_err(err)?;
-        if flushed[0].is_empty() {
-            break;
-        }
-        out.extend_from_slice(&flushed[0]);
-    }
-    out.drain(..delay.min(out.len()));
-    out.resize(expected, 0.0);
-    Ok(out)
 }
 
 /// How to mix one shot's sound.
@@ -362,12 +330,5 @@ mod tests {
         assert!((out[1000] - 0.5).abs() < 1e-6);
         let quieter = Mix { archive_gain_db: -6.0206, ..m };
         assert!((mix(&quieter, 1000)[1000] - 0.25).abs() < 1e-4);
-    }
-
-    #[test]
-    fn resamples_to_the_exact_length() {
-        let input: Vec<f32> = (0..22_050).map(|i| (i as f32 * 0.05).sin()).collect();
-        let out = resample_clip(&input, 22_050, 48_000).expect("resample");
-        assert_eq!(out.len(), 48_000);
     }
 }
