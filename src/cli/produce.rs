@@ -136,17 +136,23 @@ pub async fn produce(
         return Ok(Exit::Failures);
     }
     let seconds: f64 = params.shots.iter().map(|s| s.duration_s).sum();
+    let scenes = shots.iter().filter(|s| s.script_line > 0).map(|s| s.scene).collect::<BTreeSet<_>>().len();
     println!(
-        "{}: {:.0} s, {} shots in {} scenes, {} voiced lines, footage from {} files",
+        "{}: {:.0} s, {}, {}, {}, footage from {}",
         film.display(),
         seconds,
-        params.shots.len(),
-        shots.iter().filter(|s| s.script_line > 0).map(|s| s.scene).collect::<BTreeSet<_>>().len(),
-        voice_jobs.len(),
-        used.len()
+        count(params.shots.len(), "shot"),
+        count(scenes, "scene"),
+        count(voice_jobs.len(), "voiced line"),
+        count(used.len(), "file")
     );
     println!("  subtitles {name}.srt {name}.vtt, edit {name}.edl {name}.otio, in {}", dir.display());
     Ok(Exit::Success)
+}
+
+/// "1 shot", "3 shots".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 fn new_shots(shots: &[PlannedShot]) -> Vec<NewShot> {
