@@ -9,6 +9,7 @@ use super::{Exit, run_jobs};
 use crate::archive::retrieve::Retriever;
 use crate::archive::search::Ranking;
 use crate::archive::sheet::{SheetEntry, contact_sheet, write_png};
+use crate::name::ProductionName;
 use crate::scheduler::{Registry, SchedulerConfig, file_hash};
 use crate::stages::archive::{self as stage, Ingested};
 use crate::stages::archive_embed;
@@ -241,6 +242,38 @@ pub async fn query(workspace: &Workspace, query: &ShotQuery, ranking: Ranking, f
             }
         }
     }
+    Ok(Exit::Success)
+}
+
+pub async fn list_shots(workspace: &Workspace, name: &ProductionName, json: bool) -> anyhow::Result<Exit> {
+    let store = Store::open(workspace.db(), OpenMode::Existing).await?;
+    let production = store.production(name).await?;
+    let shots = store.shots(production.id).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&shots)?);
+        return Ok(Exit::Success);
+    }
+    if shots.is_empty() {
+        println!("{name} has no shots yet; `reel produce {name} --script FILE` plans them");
+        return Ok(Exit::Success);
+    }
+    println!("{:>4} {:>5}  {:<12} {:<10} {:>7}  text", "#", "scene", "kind", "character", "length");
+    for s in &shots {
+        let mut text: String = s.text.chars().take(70).collect();
+        if text.len() < s.text.len() {
+            text.push_str("...");
+        }
+        println!(
+            "{:>4} {:>5}  {:<12} {:<10} {:>6.1}s  {text}",
+            s.position,
+            s.scene,
+            format!("{:?}", s.kind).to_lowercase(),
+            s.character.as_deref().unwrap_or(""),
+            s.target_ms as f64 / 1000.0
+        );
+    }
+    let total: i64 = shots.iter().map(|s| s.target_ms).sum();
+    println!("{} shots, {:.1} s", shots.len(), total as f64 / 1000.0);
     Ok(Exit::Success)
 }
 

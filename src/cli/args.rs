@@ -280,6 +280,13 @@ pub enum ShotsCommand {
         #[arg(long, short = 'o', value_name = "FILE.png")]
         output: PathBuf,
     },
+    /// List a production's shots in cut order: scene, kind, character, length and text.
+    List {
+        /// The production (see `reel productions`).
+        production: String,
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
+        json: bool,
+    },
     /// Show one archive shot: its file, times, features, dialogue and thumbnail.
     Show {
         id: i64,

@@ -116,6 +116,10 @@ pub enum Action {
         id: i64,
         json: bool,
     },
+    ShotsList {
+        production: ProductionName,
+        json: bool,
+    },
     ShotsSheet {
         query: crate::store::ShotQuery,
         columns: usize,
@@ -239,6 +243,9 @@ fn shots_action(command: ShotsCommand) -> Result<Action, ConfigError> {
             Action::ShotsQuery { query, ranking, format }
         }
         ShotsCommand::Show { id, json } => Action::ShotsShow { id, json },
+        ShotsCommand::List { production, json } => {
+            Action::ShotsList { production: ProductionName::parse(&production)?, json }
+        }
         ShotsCommand::Sheet { text, filters, limit, columns, output } => {
             let query = shot_query(text, filters, limit)?;
             Action::ShotsSheet { query, columns: columns.max(1), output }

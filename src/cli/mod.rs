@@ -123,6 +123,7 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
         }
         Action::Train { params, scheduler } => train::train(&workspace, registry, params, scheduler, plain).await,
         Action::ShotsQuery { query, ranking, format } => archive::query(&workspace, &query, ranking, format).await,
+        Action::ShotsList { production, json } => archive::list_shots(&workspace, &production, json).await,
         Action::ShotsShow { id, json } => archive::show(&workspace, id, json).await,
         Action::ShotsSheet { query, columns, output } => archive::sheet(&workspace, &query, columns, &output).await,
         Action::CorpusStats { name, json } => corpus::stats(&workspace, &name, json),

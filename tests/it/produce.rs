@@ -87,6 +87,12 @@ fn a_screenplay_becomes_a_film() {
     assert!(dir.path().join("productions/lantern/lantern.otio").is_file());
     assert!(dir.path().join("productions/lantern/voices/003.wav").is_file());
 
+    // The plan is in the database: title, establishing, action, two lines, credits.
+    let list = dir.reel().args(["shots", "list", "lantern"]).success().stdout();
+    let kinds: Vec<&str> = list.lines().skip(1).filter_map(|l| l.split_whitespace().nth(2)).collect();
+    assert_eq!(kinds[..6], ["title", "establishing", "action", "dialogue", "dialogue", "credits"], "{list}");
+    assert!(list.contains("BEN") && list.contains("6 shots"), "{list}");
+
     // Again: everything is up to date, and the film is the same file.
     let before = std::fs::read(&film).unwrap();
     let again = dir.reel().args(["produce", "lantern", "--script"]).arg(&script).success();
