@@ -5,6 +5,7 @@
 pub mod archive;
 pub mod assemble;
 pub mod atomic;
+pub mod av;
 pub mod cache;
 pub mod cli;
 pub mod corpus;

@@ -34,19 +34,7 @@ pub fn decode_source(path: &Path, start_s: f64, samples: usize, rate: u32) -> Re
     let context = ffmpeg::codec::context::Context::from_parameters(stream.parameters())
         .map_err(|e| fail(format!("cannot read audio parameters: {e}")))?;
     let mut decoder = context.decoder().audio().map_err(|e| fail(format!("cannot open audio decoder: {e}")))?;
-    // SAFETY: `input` owns a valid, opened AVFormatContext; `start_time` is a plain integer field (no safe getter).
-    let start_time = unsafe { (*input.as_ptr()).start_time };
-    let origin_s = if start_time == ffmpeg::ffi::AV_NOPTS_VALUE {
-        0.0
-    } else {
-        start_time as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE)
-    };
-    if start_s > 0.0 {
-        let target = ((origin_s + start_s) * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
-        if input.seek(target, ..target).is_err() {
-            let _ = input.seek(0, ..0);
-        }
-    }
+    let origin_s = crate::av::seek_seconds(&mut input, start_s);
 
     let mut out = vec![0.0f32; 2 * samples];
     // Output position (in stereo frames) of the next resampled sample; set from the first decoded frame's time.
@@ -114,27 +102,7 @@ fn resample(
     out: &mut ffmpeg::frame::Audio,
     rate: u32,
 ) -> Result<(), String> {
-    if frame.channel_layout().is_empty() {
-        frame.set_channel_layout(ChannelLayout::default(i32::from(frame.channels())));
-    }
-    let stale = resampler.as_ref().is_none_or(|r| {
-        let input = r.input();
-        input.format != frame.format() || input.channel_layout != frame.channel_layout() || input.rate != frame.rate()
-    });
-    if stale {
-        let packed = ffmpeg::format::Sample::F32(ffmpeg::format::sample::Type::Packed);
-        let context = resampling::Context::get(
-            frame.format(),
-            frame.channel_layout(),
-            frame.rate(),
-            packed,
-            ChannelLayout::STEREO,
-            rate,
-        )
-        .map_err(|e| format!("cannot resample {:?} audio: {e}", frame.format()))?;
-        *resampler = Some(context);
-    }
-    let Some(resampler) = resampler.as_mut() else { return Ok(()) };
+    let resampler = crate::av::f32_resampler(frame, resampler, ChannelLayout::STEREO, rate)?;
     resampler.run(frame, out).map_err(|e| format!("resampling failed: {e}"))?;
     Ok(())
 }

@@ -59,20 +59,7 @@ impl SourceVideo {
             ..Default::default()
         });
         let decoder = context.decoder().video().map_err(decode_err)?;
-        // SAFETY: `input` owns a valid, opened AVFormatContext; `start_time` is a plain integer field (no safe getter).
-        let start_time = unsafe { (*input.as_ptr()).start_time };
-        let origin_s = if start_time == ffmpeg::ffi::AV_NOPTS_VALUE {
-            0.0
-        } else {
-            start_time as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE)
-        };
-        if start_s > 0.0 {
-            let target = ((origin_s + start_s) * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
-            // Keyframe at or before the target (a failed seek decodes from the start instead, just slower).
-            if input.seek(target, ..target).is_err() {
-                let _ = input.seek(0, ..0);
-            }
-        }
+        let origin_s = crate::av::seek_seconds(&mut input, start_s);
         Ok(SourceVideo {
             path: path.into(),
             input,

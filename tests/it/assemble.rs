@@ -308,10 +308,7 @@ print(len(list(t.find_clips())), len(t.video_tracks()), len(t.audio_tracks()), t
 /// the reason, when it cannot be had (no network on first use, no venv module).
 fn otio_python() -> Option<PathBuf> {
     const PIN: &str = "opentimelineio==0.18.1";
-    let cache = std::env::var_os("REEL_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/reel")))?;
-    let venv = cache.join("otio-venv");
+    let venv = reel::cache::dir()?.join("otio-venv");
     let python = venv.join("bin/python");
     let ready =
         |python: &Path| Command::new(python).args(["-c", "import opentimelineio"]).status().is_ok_and(|s| s.success());

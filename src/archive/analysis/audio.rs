@@ -147,27 +147,8 @@ fn resample_into(
     resampler: &mut Option<resampling::Context>,
     meter: &mut RangeMeter<'_>,
 ) -> Result<(), String> {
-    if frame.channel_layout().is_empty() {
-        frame.set_channel_layout(ChannelLayout::default(i32::from(frame.channels())));
-    }
-    let stale = resampler.as_ref().is_none_or(|r| {
-        let input = r.input();
-        input.format != frame.format() || input.channel_layout != frame.channel_layout() || input.rate != frame.rate()
-    });
-    if stale {
-        let mono = ffmpeg::format::Sample::F32(ffmpeg::format::sample::Type::Packed);
-        let context = resampling::Context::get(
-            frame.format(),
-            frame.channel_layout(),
-            frame.rate(),
-            mono,
-            ChannelLayout::MONO,
-            frame.rate(),
-        )
-        .map_err(|e| format!("cannot resample {:?} audio: {e}", frame.format()))?;
-        *resampler = Some(context);
-    }
-    let Some(resampler) = resampler.as_mut() else { return Ok(()) };
+    let rate = frame.rate();
+    let resampler = crate::av::f32_resampler(frame, resampler, ChannelLayout::MONO, rate)?;
     let mut out = ffmpeg::frame::Audio::empty();
     resampler.run(frame, &mut out).map_err(|e| format!("resampling failed: {e}"))?;
     let bytes = out.data(0);

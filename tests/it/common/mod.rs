@@ -123,10 +123,7 @@ pub fn shared_data() -> Option<PathBuf> {
 /// A file of the registry data that `make data` puts in reel's cache (`$REEL_CACHE`, else `~/.cache/reel`), e.g.
 /// `footage/carphone_pristine.mp4`; `None`, with a note on why the test skips, when it is not there.
 pub fn registry_data(relative: &str) -> Option<PathBuf> {
-    let cache = std::env::var_os("REEL_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/reel")));
-    let path = cache.map(|dir| dir.join(relative)).filter(|p| p.is_file());
+    let path = reel::cache::dir().map(|dir| dir.join(relative)).filter(|p| p.is_file());
     if path.is_none() {
         eprintln!("skipped: {relative} not found in reel's cache; `make data` fetches it");
     }
