@@ -5,8 +5,10 @@
 //! the [`ShotScale`] classification. It must not decode video, touch a database, or print: callers hand it decoded
 //! pixels and store what it returns.
 
+pub mod convert;
 mod scale;
 
+pub use convert::{ConvertError, FaceConverter};
 pub use scale::{ParseShotScaleError, ShotScale};
 
 use rustface::{Detector, ImageData};
