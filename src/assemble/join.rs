@@ -316,6 +316,13 @@ fn write(
     Ok(JoinReport { duration_s, video_frames, audio_samples, max_drift_s })
 }
 
+/// The length of a finished film (or any media file) in seconds, as its container reports it: what a player shows.
+pub fn film_duration(path: &Path) -> Result<f64, AssembleError> {
+    ff::init().map_err(|source| ff_err(path, "initialising ffmpeg", source))?;
+    let input = open(path)?;
+    Ok(input.duration().max(0) as f64 / f64::from(ff::ffi::AV_TIME_BASE))
+}
+
 fn open(path: &Path) -> Result<format::context::Input, AssembleError> {
     format::input(path).map_err(|e| ff_err(path, "opening", e))
 }

@@ -20,7 +20,7 @@ mod timeline;
 
 pub use edl::write_edl;
 pub use error::AssembleError;
-pub use join::{Chapter, FilmMeta, JoinReport, join};
+pub use join::{Chapter, FilmMeta, JoinReport, film_duration, join};
 pub use otio::write_otio;
 pub use subtitles::{write_srt, write_vtt};
 pub use timeline::{Clip, Dialogue, SourceRange, Timeline};

@@ -204,10 +204,19 @@ pub async fn stats(workspace: &Workspace, json: bool) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-pub async fn query(workspace: &Workspace, query: &ShotQuery, ranking: Ranking, format: Format) -> anyhow::Result<Exit> {
+pub async fn query(
+    workspace: &Workspace,
+    mut query: ShotQuery,
+    production: Option<&ProductionName>,
+    ranking: Ranking,
+    format: Format,
+) -> anyhow::Result<Exit> {
     let store = Store::open(workspace.db(), OpenMode::Existing).await?;
+    if let Some(name) = production {
+        query.production = Some(store.production(name).await?.id);
+    }
     let model_dir = archive_embed::model_dir();
-    let found = Retriever::new(&store, model_dir.as_deref()).search(query, ranking).await?;
+    let found = Retriever::new(&store, model_dir.as_deref()).search(&query, ranking).await?;
     for note in &found.notes {
         eprintln!("note: {note}");
     }
@@ -277,6 +286,55 @@ pub async fn list_shots(workspace: &Workspace, name: &ProductionName, json: bool
     Ok(Exit::Success)
 }
 
+/// `reel shots explain PRODUCTION SHOT`: the search a shot's footage was found with, and its candidates.
+pub async fn explain(workspace: &Workspace, name: &ProductionName, position: i64, json: bool) -> anyhow::Result<Exit> {
+    let store = Store::open(workspace.db(), OpenMode::Existing).await?;
+    let production = store.production(name).await?;
+    let shots = store.shots(production.id).await?;
+    let shot = shots.iter().find(|s| s.position == position).with_context(|| {
+        format!("{name} has no shot {position}; its shots are 0 to {}", shots.len().saturating_sub(1))
+    })?;
+    let found = store.shot_match(production.id, position).await?;
+    if json {
+        let value = match &found {
+            Some((choice, candidates)) => serde_json::json!({"shot": shot, "choice": choice, "candidates": candidates}),
+            None => serde_json::json!({"shot": shot, "choice": null, "candidates": []}),
+        };
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(Exit::Success);
+    }
+    let kind = format!("{:?}", shot.kind).to_lowercase();
+    println!("shot {position} of {name}: {kind}, scene {}, {:.1} s", shot.scene, shot.target_ms as f64 / 1000.0);
+    if !shot.text.is_empty() {
+        println!("  text      {}{}", shot.character.as_deref().map(|c| format!("{c}: ")).unwrap_or_default(), shot.text);
+    }
+    let Some((choice, candidates)) = found else {
+        println!("  no footage: {}", if kind == "title" || kind == "credits" { "a card" } else { "not matched yet" });
+        return Ok(Exit::Success);
+    };
+    println!("  searched  {:?}", choice.query);
+    println!(
+        "  chose     archive shot {} of {}, {} + {:.2} s, score {:.3}",
+        choice.archive_shot,
+        choice.source,
+        timecode(choice.start_ms as f64 / 1000.0),
+        choice.duration_ms as f64 / 1000.0,
+        choice.score
+    );
+    println!("  candidates (best first):");
+    for c in &candidates {
+        let what = match (&c.path, c.start_s, c.end_s) {
+            (Some(path), Some(start), Some(end)) => {
+                let file = Path::new(path).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                format!("{file} {}-{}", timecode(start), timecode(end))
+            }
+            _ => "(no longer in the archive)".to_string(),
+        };
+        println!("  {:>3}. shot {:<6} {:>7.3}  {what}  [{}]", c.rank + 1, c.archive_shot, c.score, c.why);
+    }
+    Ok(Exit::Success)
+}
+
 pub async fn show(workspace: &Workspace, id: i64, json: bool) -> anyhow::Result<Exit> {
     let store = Store::open(workspace.db(), OpenMode::Existing).await?;
     let hit = store
@@ -303,10 +361,19 @@ pub async fn show(workspace: &Workspace, id: i64, json: bool) -> anyhow::Result<
     Ok(Exit::Success)
 }
 
-pub async fn sheet(workspace: &Workspace, query: &ShotQuery, columns: usize, output: &Path) -> anyhow::Result<Exit> {
+pub async fn sheet(
+    workspace: &Workspace,
+    mut query: ShotQuery,
+    production: Option<&ProductionName>,
+    columns: usize,
+    output: &Path,
+) -> anyhow::Result<Exit> {
     let store = Store::open(workspace.db(), OpenMode::Existing).await?;
+    if let Some(name) = production {
+        query.production = Some(store.production(name).await?.id);
+    }
     let model_dir = archive_embed::model_dir();
-    let found = Retriever::new(&store, model_dir.as_deref()).search(query, Ranking::Hybrid).await?;
+    let found = Retriever::new(&store, model_dir.as_deref()).search(&query, Ranking::Hybrid).await?;
     for note in &found.notes {
         eprintln!("note: {note}");
     }

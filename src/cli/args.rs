@@ -114,30 +114,37 @@ pub enum Command {
     /// Write a Fountain screenplay around a challenge brief with a trained model: the title is on the title page,
     /// the line is spoken verbatim, the prop appears in an action line, and the model writes around them.
     Write {
-        /// The model (models/NAME/; `default` is the one shipped with reel).
-        #[arg(long, env = "REEL_MODEL", default_value = "default")]
-        model: String,
-        #[arg(long)]
-        title: String,
-        /// A line of dialogue that must be spoken.
-        #[arg(long)]
-        line: Option<String>,
-        /// A prop or action that must appear.
-        #[arg(long)]
-        prop: Option<String>,
-        /// The same seed writes the same script.
-        #[arg(long, env = "REEL_SEED", default_value_t = 2016)]
-        seed: u64,
-        #[arg(long, default_value_t = 0.8)]
-        temperature: f32,
-        #[arg(long, default_value_t = 0.95)]
-        top_p: f32,
-        /// About how many pages to write.
-        #[arg(long, default_value_t = 2)]
-        pages: u32,
+        #[command(flatten)]
+        brief: BriefArgs,
         /// Where to write the script (default: standard output).
         #[arg(long, short = 'o', value_name = "FILE.fountain")]
         output: Option<PathBuf>,
+    },
+    /// Run a 48-hour-challenge brief through to the final cut: write the script with a trained model, voice it,
+    /// match archive footage, render and cut the film, then check that the cut honours the brief. A complete rough
+    /// cut is written as early as possible. Stopped at any moment, the same command goes on where it stopped.
+    Challenge {
+        /// The production's name; its files go to productions/NAME/.
+        name: String,
+        #[command(flatten)]
+        brief: BriefArgs,
+        /// The time the team has, e.g. 48h, 2h, 90m: the budget the stages plan around.
+        #[arg(long, env = "REEL_DEADLINE", default_value = "48h", value_name = "DURATION")]
+        deadline: String,
+        /// Footage to add to the archive first (files or folders); without it the archive as it is.
+        #[arg(long, value_name = "PATH", num_args = 1..)]
+        archive: Vec<PathBuf>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// The challenge on embedded defaults: the Sunspring brief, the shipped model and the registry archive (make
+    /// data). It ends by printing the film's path and a summary.
+    Demo {
+        /// The production's name.
+        #[arg(long, default_value = "sunspring")]
+        name: String,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Audition and list the voices that speak the lines (espeak-ng, and the neural Piper voice).
     Voice {
@@ -149,6 +156,33 @@ pub enum Command {
         #[command(subcommand)]
         command: CorpusCommand,
     },
+}
+
+/// A challenge brief and how the screenplay is written around it (`reel write`, `reel challenge`).
+#[derive(Debug, clap::Args)]
+pub struct BriefArgs {
+    /// The model (models/NAME/; `default` is the one shipped with reel).
+    #[arg(long, env = "REEL_MODEL", default_value = "default")]
+    pub model: String,
+    /// The film's title.
+    #[arg(long)]
+    pub title: String,
+    /// A line of dialogue that must be spoken.
+    #[arg(long)]
+    pub line: Option<String>,
+    /// A prop or action that must appear.
+    #[arg(long)]
+    pub prop: Option<String>,
+    /// The same seed writes the same script.
+    #[arg(long, env = "REEL_SEED", default_value_t = 2016)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 0.8)]
+    pub temperature: f32,
+    #[arg(long, default_value_t = 0.95)]
+    pub top_p: f32,
+    /// About how many pages to write.
+    #[arg(long, default_value_t = 2)]
+    pub pages: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -234,6 +268,9 @@ pub struct ShotFilters {
     /// Only shots of this scale (from the size of the largest face; no face counts as wide).
     #[arg(long, value_enum)]
     pub scale: Option<ScaleArg>,
+    /// Only the archive shots that this production's cut uses.
+    #[arg(long, value_name = "NAME")]
+    pub production: Option<String>,
 }
 
 /// Shot scale, as `reel shots query --scale` takes it.
@@ -284,6 +321,15 @@ pub enum ShotsCommand {
     List {
         /// The production (see `reel productions`).
         production: String,
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
+        json: bool,
+    },
+    /// Why a production's shot got its footage: the search, the winner's score and every candidate it beat.
+    Explain {
+        /// The production (see `reel productions`).
+        production: String,
+        /// The shot's position in the cut (the # column of `reel shots list`).
+        shot: i64,
         #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
         json: bool,
     },

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::args::{
-    ArchArg, ArchiveCommand, Cli, Command, CorpusCommand, GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotFilters,
+    ArchArg, ArchiveCommand, BriefArgs, Cli, Command, CorpusCommand, GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotFilters,
     ShotsCommand, VoiceCommand,
 };
 use crate::archive::search::Ranking;
@@ -28,6 +28,8 @@ pub enum ConfigError {
     Sampling,
     #[error("--pages must be between 1 and 120")]
     Pages,
+    #[error("--deadline {0:?} is not a duration such as 48h, 2h, 90m or 1h30m")]
+    Duration(String),
     #[error("--minutes must be more than 0 (got {0})")]
     Minutes(f64),
     #[error("--steps and --batch must be at least 1")]
@@ -103,12 +105,26 @@ pub enum Action {
         script: std::path::PathBuf,
         scheduler: SchedulerConfig,
     },
+    Challenge {
+        name: ProductionName,
+        model: Slug,
+        brief: crate::screenplay::Brief,
+        options: crate::screenplay::WriteOptions,
+        deadline: Duration,
+        archive: Vec<std::path::PathBuf>,
+        scheduler: SchedulerConfig,
+    },
+    Demo {
+        name: ProductionName,
+        scheduler: SchedulerConfig,
+    },
     Train {
         params: crate::stages::train::TrainParams,
         scheduler: SchedulerConfig,
     },
     ShotsQuery {
         query: crate::store::ShotQuery,
+        production: Option<ProductionName>,
         ranking: crate::archive::search::Ranking,
         format: Format,
     },
@@ -120,8 +136,14 @@ pub enum Action {
         production: ProductionName,
         json: bool,
     },
+    ShotsExplain {
+        production: ProductionName,
+        position: i64,
+        json: bool,
+    },
     ShotsSheet {
         query: crate::store::ShotQuery,
+        production: Option<ProductionName>,
         columns: usize,
         output: std::path::PathBuf,
     },
@@ -171,21 +193,24 @@ impl Config {
                 Action::VoiceSay { text, voice: voice.parse()?, parenthetical, output }
             }
             Command::Voice { command: VoiceCommand::List } => Action::VoiceList,
-            Command::Write { model, title, line, prop, seed, temperature, top_p, pages, output } => {
-                if !((0.0..=5.0).contains(&temperature) && top_p > 0.0 && top_p <= 1.0) {
-                    return Err(ConfigError::Sampling);
-                }
-                if !(1..=120).contains(&pages) {
-                    return Err(ConfigError::Pages);
-                }
-                let model = Slug::parse_for("model", &model)?;
-                let author = format!("reel (model {model})");
-                Action::Write {
+            Command::Write { brief, output } => {
+                let (model, brief, options) = brief_config(brief)?;
+                Action::Write { model, brief, options, output }
+            }
+            Command::Challenge { name, brief, deadline, archive, run } => {
+                let (model, brief, options) = brief_config(brief)?;
+                Action::Challenge {
+                    name: ProductionName::parse(&name)?,
                     model,
-                    brief: crate::screenplay::Brief { title, line, prop },
-                    options: crate::screenplay::WriteOptions { seed, temperature, top_p, pages, author },
-                    output,
+                    brief,
+                    options,
+                    deadline: parse_duration(&deadline)?,
+                    archive,
+                    scheduler: scheduler_config(&run)?,
                 }
+            }
+            Command::Demo { name, run } => {
+                Action::Demo { name: ProductionName::parse(&name)?, scheduler: scheduler_config(&run)? }
             }
             Command::Produce { name, script, run } => {
                 Action::Produce { name: ProductionName::parse(&name)?, script, scheduler: scheduler_config(&run)? }
@@ -239,16 +264,21 @@ fn shots_action(command: ShotsCommand) -> Result<Action, ConfigError> {
                 (None, true) => Ranking::Bm25,
                 (None, false) => Ranking::Hybrid,
             };
+            let production = parse_name(filters.production.clone())?;
             let query = shot_query(semantic.or(text), filters, limit)?;
-            Action::ShotsQuery { query, ranking, format }
+            Action::ShotsQuery { query, production, ranking, format }
         }
         ShotsCommand::Show { id, json } => Action::ShotsShow { id, json },
+        ShotsCommand::Explain { production, shot, json } => {
+            Action::ShotsExplain { production: ProductionName::parse(&production)?, position: shot, json }
+        }
         ShotsCommand::List { production, json } => {
             Action::ShotsList { production: ProductionName::parse(&production)?, json }
         }
         ShotsCommand::Sheet { text, filters, limit, columns, output } => {
+            let production = parse_name(filters.production.clone())?;
             let query = shot_query(text, filters, limit)?;
-            Action::ShotsSheet { query, columns: columns.max(1), output }
+            Action::ShotsSheet { query, production, columns: columns.max(1), output }
         }
     })
 }
@@ -275,6 +305,7 @@ fn shot_query(text: Option<String>, f: ShotFilters, limit: i64) -> Result<crate:
         source: f.source,
         min_faces: f.min_faces,
         scale,
+        production: None,
         limit,
     })
 }
@@ -295,6 +326,55 @@ fn corpus_action(command: CorpusCommand) -> Result<Action, ConfigError> {
         CorpusCommand::List { json } => Action::CorpusList { json },
         CorpusCommand::Stats { name, json } => Action::CorpusStats { name: Slug::parse_for("corpus", &name)?, json },
     })
+}
+
+/// The model, brief and writing options of `reel write` and `reel challenge`, checked.
+fn brief_config(
+    b: BriefArgs,
+) -> Result<(Slug, crate::screenplay::Brief, crate::screenplay::WriteOptions), ConfigError> {
+    if !((0.0..=5.0).contains(&b.temperature) && b.top_p > 0.0 && b.top_p <= 1.0) {
+        return Err(ConfigError::Sampling);
+    }
+    if !(1..=120).contains(&b.pages) {
+        return Err(ConfigError::Pages);
+    }
+    let model = Slug::parse_for("model", &b.model)?;
+    let author = format!("reel (model {model})");
+    let brief = crate::screenplay::Brief { title: b.title, line: b.line, prop: b.prop };
+    let options = crate::screenplay::WriteOptions {
+        seed: b.seed,
+        temperature: b.temperature,
+        top_p: b.top_p,
+        pages: b.pages,
+        author,
+    };
+    Ok((model, brief, options))
+}
+
+/// `48h`, `2h`, `90m`, `45s`, or a mix such as `1h30m`.
+pub fn parse_duration(text: &str) -> Result<Duration, ConfigError> {
+    let bad = || ConfigError::Duration(text.to_string());
+    let mut total = 0.0;
+    let mut number = String::new();
+    for c in text.trim().chars() {
+        match c {
+            '0'..='9' | '.' => number.push(c),
+            'h' | 'm' | 's' => {
+                let n: f64 = number.parse().map_err(|_| bad())?;
+                total += n * match c {
+                    'h' => 3600.0,
+                    'm' => 60.0,
+                    _ => 1.0,
+                };
+                number.clear();
+            }
+            _ => return Err(bad()),
+        }
+    }
+    if !number.is_empty() || total <= 0.0 || !total.is_finite() {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs_f64(total))
 }
 
 fn parse_name(name: Option<String>) -> Result<Option<ProductionName>, NameError> {

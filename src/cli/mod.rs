@@ -4,9 +4,11 @@
 //! 130 interrupted), the only place that uses `anyhow`, and, with `report`, the only code that draws on a terminal.
 
 mod archive;
+mod challenge;
 pub mod args;
 pub mod config;
 mod corpus;
+mod page;
 mod produce;
 mod report;
 mod show;
@@ -85,10 +87,19 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
                 None => Scope::all(),
             };
             let status = store.status(&scope).await?;
+            let checks = match &production {
+                Some(name) => store.checks(store.production(name).await?.id).await?,
+                None => Vec::new(),
+            };
             if json {
-                println!("{}", serde_json::to_string_pretty(&status)?);
+                let mut value = serde_json::to_value(&status)?;
+                if production.is_some() {
+                    value["brief_checks"] = serde_json::to_value(&checks)?;
+                }
+                println!("{}", serde_json::to_string_pretty(&value)?);
             } else {
                 print!("{}", show::status(&status));
+                print!("{}", show::checks(&checks));
             }
             Ok(Exit::Success)
         }
@@ -121,11 +132,23 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
         Action::Produce { name, script, scheduler } => {
             produce::produce(&workspace, registry, &name, &script, scheduler, plain).await
         }
+        Action::Challenge { name, model, brief, options, deadline, archive, scheduler } => {
+            let c = challenge::Challenge { name, model, brief, options, deadline, archive };
+            challenge::challenge(&workspace, registry, &c, scheduler, plain).await
+        }
+        Action::Demo { name, scheduler } => challenge::demo(&workspace, registry, &name, scheduler, plain).await,
         Action::Train { params, scheduler } => train::train(&workspace, registry, params, scheduler, plain).await,
-        Action::ShotsQuery { query, ranking, format } => archive::query(&workspace, &query, ranking, format).await,
+        Action::ShotsQuery { query, production, ranking, format } => {
+            archive::query(&workspace, query, production.as_ref(), ranking, format).await
+        }
         Action::ShotsList { production, json } => archive::list_shots(&workspace, &production, json).await,
         Action::ShotsShow { id, json } => archive::show(&workspace, id, json).await,
-        Action::ShotsSheet { query, columns, output } => archive::sheet(&workspace, &query, columns, &output).await,
+        Action::ShotsExplain { production, position, json } => {
+            archive::explain(&workspace, &production, position, json).await
+        }
+        Action::ShotsSheet { query, production, columns, output } => {
+            archive::sheet(&workspace, query, production.as_ref(), columns, &output).await
+        }
         Action::CorpusStats { name, json } => corpus::stats(&workspace, &name, json),
         Action::Resume { production, scheduler } => {
             let store = Store::open(workspace.db(), OpenMode::Existing).await?;

@@ -16,9 +16,10 @@ use crate::plan::Plan;
 use crate::production::{self, PlannedShot, Timing};
 use crate::scheduler::{Registry, SchedulerConfig};
 use crate::stages::archive_embed;
+use crate::stages::storyboard::{self, StoryboardParams};
 use crate::stages::film::{self, AssembleParams, CutShot};
 use crate::stages::voice::{self as voice_stage, LineParams};
-use crate::store::{NewShot, OpenMode, Scope, ShotKind, Store};
+use crate::store::{NewCandidate, NewMatch, NewShot, OpenMode, Scope, ShotKind, Store};
 use crate::voice::{Engine, VoiceAssets, cast};
 use crate::workspace::Workspace;
 
@@ -91,6 +92,7 @@ pub async fn produce(
     let mut retriever = Retriever::new(&store, model_dir.as_deref());
     let durations: Vec<u64> = shots.iter().map(|s| s.target_ms).collect();
     let choices = production::match_shots(&mut retriever, &shots, &durations).await?;
+    store.replace_matches(production.id, &new_matches(&choices)).await?;
 
     // 3. Render every shot and assemble the film.
     let used: BTreeSet<String> = choices.iter().flatten().map(|c| c.source.clone()).collect();
@@ -122,6 +124,7 @@ pub async fn produce(
         .collect();
     let mut jobs = voice_specs;
     jobs.extend(cut.iter().map(|shot| film::shot_job(&namespace, &dir, shot)));
+    jobs.push(storyboard::storyboard_job(&namespace, &dir, &StoryboardParams::of(&title, &cut)));
     let params = AssembleParams { title: title.clone(), disclosure, artist: "reel".into(), shots: cut };
     jobs.push(film::assemble_job(&namespace, &dir, name.as_str(), &params));
     store.submit(Some(production.id), &namespace, &Plan::new(jobs)?).await?;
@@ -146,7 +149,9 @@ pub async fn produce(
         count(voice_jobs.len(), "voiced line"),
         count(used.len(), "file")
     );
+    let report = super::page::write_report(workspace, &store, production.id, name.as_str(), &dir, &text).await?;
     println!("  subtitles {name}.srt {name}.vtt, edit {name}.edl {name}.otio, in {}", dir.display());
+    println!("  storyboard {}, report {}", dir.join("storyboard.png").display(), report.display());
     Ok(Exit::Success)
 }
 
@@ -165,6 +170,32 @@ fn new_shots(shots: &[PlannedShot]) -> Vec<NewShot> {
             text: s.text.clone(),
             target_ms: s.target_ms as i64,
             script_line: (s.script_line > 0).then_some(s.script_line as i64),
+        })
+        .collect()
+}
+
+/// The choices as the store keeps them, for `reel shots explain`.
+fn new_matches(choices: &[Option<production::Choice>]) -> Vec<NewMatch> {
+    let ms = |s: f64| (s * 1000.0).round() as i64;
+    choices
+        .iter()
+        .enumerate()
+        .filter_map(|(position, c)| {
+            let c = c.as_ref()?;
+            Some(NewMatch {
+                position: position as i64,
+                archive_shot: c.archive_shot,
+                source: c.source.clone(),
+                start_ms: ms(c.start_s),
+                duration_ms: ms(c.duration_s),
+                score: c.score,
+                query: c.query.clone(),
+                candidates: c
+                    .candidates
+                    .iter()
+                    .map(|k| NewCandidate { archive_shot: k.archive_shot, score: k.score, why: k.why.clone() })
+                    .collect(),
+            })
         })
         .collect()
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::store::{ProductionSummary, Status};
+use crate::store::{Check, ProductionSummary, Status};
 
 pub fn status(status: &Status) -> String {
     let mut out = String::new();
@@ -60,6 +60,20 @@ pub fn status(status: &Status) -> String {
                 f.error.as_deref().unwrap_or("no message")
             );
         }
+    }
+    out
+}
+
+/// The brief's constraints as last checked, one line each; nothing when the production has no brief.
+pub fn checks(checks: &[Check]) -> String {
+    let mut out = String::new();
+    if checks.is_empty() {
+        return out;
+    }
+    let passed = checks.iter().filter(|c| c.ok).count();
+    let _ = writeln!(out, "brief: {passed} of {} constraints met", checks.len());
+    for c in checks {
+        let _ = writeln!(out, "  {} {:<15} {}", if c.ok { "ok  " } else { "FAIL" }, c.name, c.detail);
     }
     out
 }

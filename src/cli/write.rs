@@ -6,24 +6,10 @@ use anyhow::Context;
 
 use super::Exit;
 use crate::fountain;
-use crate::lm::{SampleOptions, Sampler};
 use crate::name::Slug;
-use crate::screenplay::{self, Brief, Generator, ScreenplayError, WriteOptions};
+use crate::screenplay::{self, Brief, WriteOptions};
+use crate::stages::screenplay::ModelWriter;
 use crate::workspace::Workspace;
-
-/// A trained model as the writer's generator.
-struct Model {
-    sampler: Sampler,
-    temperature: f32,
-    top_p: f32,
-}
-
-impl Generator for Model {
-    fn continue_text(&self, context: &str, max_chars: usize, seed: u64) -> Result<String, ScreenplayError> {
-        let opts = SampleOptions { temperature: self.temperature, top_p: self.top_p, max_chars, seed, stop: None };
-        self.sampler.sample(context, &opts).map_err(|e| ScreenplayError::Model(e.to_string()))
-    }
-}
 
 /// `models/NAME` in the workspace, else the model of that name shipped in reel's own `models/` folder.
 pub fn model_dir(workspace: &Workspace, model: &Slug) -> anyhow::Result<PathBuf> {
@@ -43,8 +29,8 @@ pub fn write(
     output: Option<&Path>,
 ) -> anyhow::Result<Exit> {
     let dir = model_dir(workspace, model)?;
-    let sampler = Sampler::load(&dir).with_context(|| format!("cannot load the model in {}", dir.display()))?;
-    let generator = Model { sampler, temperature: options.temperature, top_p: options.top_p };
+    let generator =
+        ModelWriter::load(&dir, options).with_context(|| format!("cannot load the model in {}", dir.display()))?;
     let started = std::time::Instant::now();
     let script = screenplay::write(&generator, brief, options)?;
     let text = fountain::write(&script);

@@ -31,6 +31,8 @@ pub struct Choice {
     pub start_s: f64,
     pub duration_s: f64,
     pub score: f64,
+    /// The text the archive was searched with.
+    pub query: String,
     pub candidates: Vec<Candidate>,
 }
 
@@ -129,6 +131,7 @@ pub async fn match_shots(
             start_s,
             duration_s: need_s,
             score: best.score,
+            query: line,
             candidates: candidates.iter().take(8).map(|(c, _)| c.clone()).collect(),
         }));
     }

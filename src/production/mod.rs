@@ -4,8 +4,10 @@
 //! archive's retrieval. Rendering and assembly build on these. Pure apart from `matching`, which reads the archive
 //! through a [`crate::archive::retrieve::Retriever`].
 
+pub mod constraints;
 pub mod matching;
 pub mod plan;
+pub mod report;
 
 pub use matching::{Candidate, Choice, MatchError, match_shots};
 pub use plan::{PlannedShot, Timing, plan, voiced_ms};

@@ -43,8 +43,32 @@ impl Font {
         text.chars().map(|c| self.font.metrics(c, size).advance_width).sum()
     }
 
+    /// Draws `text` in `color` onto an RGB picture, its baseline at `baseline`, starting at `x` (pixels).
+    pub fn draw(&self, img: &mut image::RgbImage, text: &str, x: f32, baseline: f32, size: f32, color: [u8; 3]) {
+        let mut pen = x;
+        for c in text.chars() {
+            let (metrics, bitmap) = self.font.rasterize(c, size);
+            let gx = (pen + metrics.xmin as f32).round() as i64;
+            let gy = (baseline - metrics.height as f32 - metrics.ymin as f32).round() as i64;
+            for row in 0..metrics.height {
+                for col in 0..metrics.width {
+                    let (px, py) = (gx + col as i64, gy + row as i64);
+                    if px < 0 || py < 0 || px >= i64::from(img.width()) || py >= i64::from(img.height()) {
+                        continue;
+                    }
+                    let a = f32::from(bitmap[row * metrics.width + col]) / 255.0;
+                    let pixel = img.get_pixel_mut(px as u32, py as u32);
+                    for (channel, ink) in pixel.0.iter_mut().zip(color) {
+                        *channel = (f32::from(*channel) * (1.0 - a) + f32::from(ink) * a).round() as u8;
+                    }
+                }
+            }
+            pen += metrics.advance_width;
+        }
+    }
+
     /// Splits `text` into lines no wider than `width` pixels (a word wider than that gets a line of its own).
-    fn wrap(&self, text: &str, size: f32, width: f32) -> Vec<String> {
+    pub fn wrap(&self, text: &str, size: f32, width: f32) -> Vec<String> {
         let mut lines = Vec::new();
         let mut line = String::new();
         for word in text.split_whitespace() {

@@ -10,6 +10,8 @@ mod card;
 mod encode;
 mod error;
 mod format;
+mod still;
+mod storyboard;
 mod video;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +19,8 @@ use std::path::{Path, PathBuf};
 pub use card::{CardLine, DEFAULT_FONT, Font, render_card};
 pub use error::RenderError;
 pub use format::Format;
+pub use still::still;
+pub use storyboard::{PANEL_H, PANEL_W, Panel, storyboard};
 
 use audio::{Mix, Voice};
 use encode::SegmentWriter;

@@ -126,6 +126,22 @@ fn assemble(ctx: &JobContext) -> Result<(), JobError> {
     if segments.len() != p.shots.len() {
         return Err(JobError::fatal(format!("{} shots rendered of {}", segments.len(), p.shots.len())));
     }
+    let (timeline, meta) = timeline(&p, &ctx.workspace);
+    join(&segments, ctx.output(0), &meta).map_err(JobError::fatal)?;
+    let write = |i: usize, text: String| {
+        std::fs::write(ctx.output(i), text)
+            .map_err(|e| JobError::retryable(format!("cannot write {}: {e}", ctx.output_target(i).display())))
+    };
+    write(1, write_srt(&timeline))?;
+    write(2, write_vtt(&timeline))?;
+    write(3, write_edl(&timeline))?;
+    write(4, serde_json::to_string_pretty(&write_otio(&timeline)).map_err(JobError::fatal)?)?;
+    write_json(ctx, 5, &p)
+}
+
+/// The cut as a timeline (record frames at 24 fps, each clip's source range and dialogue) and the film's metadata
+/// with a chapter per scene. Voice paths are made absolute under `workspace`.
+pub fn timeline(p: &AssembleParams, workspace: &Path) -> (Timeline, FilmMeta) {
     let fps = 24.0;
     let mut chapters = Vec::new();
     let mut clips = Vec::new();
@@ -141,7 +157,7 @@ fn assemble(ctx: &JobContext) -> Result<(), JobError> {
             chapters.push((shot.scene, Chapter { title, start_s: film_s }));
         }
         let frames = (shot.duration_s * fps).round() as u64;
-        let voice_path = shot.voice_wav.as_ref().map(|wav| ctx.workspace.join(wav));
+        let voice_path = shot.voice_wav.as_ref().map(|wav| workspace.join(wav));
         clips.push(Clip {
             name: format!("{}", shot.position),
             scene: shot.scene,
@@ -171,14 +187,5 @@ fn assemble(ctx: &JobContext) -> Result<(), JobError> {
         artist: p.artist.clone(),
         chapters: chapters.into_iter().map(|(_, c)| c).collect(),
     };
-    join(&segments, ctx.output(0), &meta).map_err(JobError::fatal)?;
-    let write = |i: usize, text: String| {
-        std::fs::write(ctx.output(i), text)
-            .map_err(|e| JobError::retryable(format!("cannot write {}: {e}", ctx.output_target(i).display())))
-    };
-    write(1, write_srt(&timeline))?;
-    write(2, write_vtt(&timeline))?;
-    write(3, write_edl(&timeline))?;
-    write(4, serde_json::to_string_pretty(&write_otio(&timeline)).map_err(JobError::fatal)?)?;
-    write_json(ctx, 5, &p)
+    (timeline, meta)
 }

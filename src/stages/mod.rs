@@ -5,6 +5,8 @@ pub mod archive;
 pub mod archive_embed;
 pub mod corpus;
 pub mod film;
+pub mod screenplay;
+pub mod storyboard;
 pub mod train;
 pub mod voice;
 
@@ -17,6 +19,8 @@ pub fn registry() -> Registry {
     archive::register(&mut registry);
     corpus::register(&mut registry);
     film::register(&mut registry);
+    screenplay::register(&mut registry);
+    storyboard::register(&mut registry);
     train::register(&mut registry);
     voice::register(&mut registry);
     registry

@@ -116,6 +116,8 @@ pub struct ShotQuery {
     pub min_faces: Option<i64>,
     /// `close`, `medium` or `wide`.
     pub scale: Option<String>,
+    /// Only the archive shots this production's cut uses.
+    pub production: Option<crate::ids::ProductionId>,
     pub limit: i64,
 }
 
@@ -167,17 +169,19 @@ macro_rules! hit_columns {
 }
 
 /// The filters of a [`ShotQuery`] as SQL over `s` and `f`, with the parameters that [`bind_filters!`] binds: ?1 text
-/// (only used by MATCH), ?2..?6 and ?8..?11 filters, ?7 the limit.
+/// (only used by MATCH), ?2..?6 and ?8..?12 filters, ?7 the limit.
 macro_rules! shot_filters {
     () => {
         "(?1 IS NULL OR 1) AND (?7 IS NULL OR 1)
          AND (?2 IS NULL OR s.end_s - s.start_s >= ?2) AND (?3 IS NULL OR s.end_s - s.start_s <= ?3)
          AND (?4 = 0 OR s.luma < ?8) AND (?5 = 0 OR s.luma > ?9) AND (?6 IS NULL OR f.path GLOB ?6)
-         AND (?10 IS NULL OR s.faces >= ?10) AND (?11 IS NULL OR s.scale = ?11)"
+         AND (?10 IS NULL OR s.faces >= ?10) AND (?11 IS NULL OR s.scale = ?11)
+         AND (?12 IS NULL OR s.id IN (SELECT m.archive_shot FROM shot_matches m JOIN shots p ON p.id = m.shot_id
+                                      WHERE p.production_id = ?12))"
     };
 }
 
-/// Binds ?1..?11 of [`shot_filters!`] from a [`ShotQuery`].
+/// Binds ?1..?12 of [`shot_filters!`] from a [`ShotQuery`].
 macro_rules! bind_filters {
     ($query:expr, $q:expr) => {
         $query
@@ -192,6 +196,7 @@ macro_rules! bind_filters {
             .bind(BRIGHT_LUMA)
             .bind($q.min_faces)
             .bind(&$q.scale)
+            .bind($q.production)
     };
 }
 

@@ -7,8 +7,10 @@
 //! backend, where claims use `FOR UPDATE SKIP LOCKED`, can later sit behind the same methods.
 
 mod archive;
+mod checks;
 mod files;
 mod jobs;
+mod matches;
 mod productions;
 mod shots;
 mod status;
@@ -24,9 +26,11 @@ pub use archive::{
     ShotHit, ShotQuery, ShotVectors,
 };
 pub use jobs::{Backlog, ClaimedJob, DepOutputs, OutputRecord, PendingJob, Scope, Setback, SubmitSummary};
+pub use checks::Check;
+pub use matches::{NewCandidate, NewMatch, ShotCandidate, ShotMatch};
 pub use productions::{Production, ProductionSummary};
 pub use shots::{NewShot, Shot, ShotKind};
-pub use status::{Failure, Running, StageCounts, Status};
+pub use status::{Failure, Running, StageCounts, StageTiming, Status};
 
 /// Errors from the store. Each one names the database file.
 #[derive(Debug, thiserror::Error)]

@@ -106,3 +106,31 @@ impl Store {
         Ok(Status { stages, failures, running })
     }
 }
+
+/// Time spent by a stage's jobs: the sum of their finished runs, and the wall-clock span from the first run's start
+/// to the last run's end (jobs run side by side, so the span is what a person waited).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct StageTiming {
+    pub stage: String,
+    pub runs: i64,
+    pub busy_ms: i64,
+    pub first_start: i64,
+    pub last_end: i64,
+}
+
+impl Store {
+    /// Every stage's timings over the runs of a scope's jobs that finished, in the order the stages started.
+    pub async fn stage_timings(&self, production: crate::ids::ProductionId) -> Result<Vec<StageTiming>, StoreError> {
+        sqlx::query_as(
+            "SELECT j.stage AS stage, COUNT(*) AS runs, SUM(r.finished_at - r.started_at) AS busy_ms,
+                    MIN(r.started_at) AS first_start, MAX(r.finished_at) AS last_end
+             FROM job_runs r JOIN jobs j ON j.id = r.job_id
+             WHERE j.production_id = ? AND r.finished_at IS NOT NULL AND r.outcome = 'done'
+             GROUP BY j.stage ORDER BY MIN(r.started_at)",
+        )
+        .bind(production)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.err(e))
+    }
+}
