@@ -50,7 +50,8 @@ pub fn assemble(text: &str, brief: &Brief, opts: &WriteOptions) -> Script {
                 lines.next();
                 h
             }
-            Some(CorpusLine::Direction(d)) if is_place(d) => {
+            // The brief's prop is business that must stay an action line, even where it opens a scene.
+            Some(CorpusLine::Direction(d)) if is_place(d) && !holds_prop(d, brief) => {
                 let h = format!("INT. {} - {}", place(d), day_or_night(&mut rng));
                 lines.next();
                 h
@@ -94,6 +95,10 @@ fn split_parenthetical(text: &str) -> (Option<&str>, &str) {
         }
     }
     (None, text)
+}
+
+fn holds_prop(direction: &str, brief: &Brief) -> bool {
+    brief.prop.as_ref().is_some_and(|p| direction.to_lowercase().contains(&p.trim().to_lowercase()))
 }
 
 fn is_place(direction: &str) -> bool {

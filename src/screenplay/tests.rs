@@ -81,6 +81,17 @@ fn a_broken_brief_is_refused_and_a_missing_piece_is_named() {
 }
 
 #[test]
+fn a_prop_that_opens_a_scene_stays_an_action_line() {
+    // The model's first part ended with a scene break, so the prop's direction opens the next scene: it must not
+    // become the scene's place (it did, and the brief failed with "no action line holds ...").
+    let generator = Scripted { parts: vec!["A: Away.\n\n", "A: Look.\n", "B: No.\n"], seen: Default::default() };
+    let script = write(&generator, &brief(), &WriteOptions::default()).expect("the brief is honoured");
+    let kinds = script.kinds();
+    assert!(kinds.iter().any(|k| matches!(k, ElementKind::Action(a) if a == "A book pulled from a shelf.")));
+    assert!(!kinds.iter().any(|k| matches!(k, ElementKind::SceneHeading { text, .. } if text.contains("BOOK"))));
+}
+
+#[test]
 fn next_speaker_follows_turn_taking() {
     assert_eq!(next_speaker("\nA: one\nB: two\nA: three\n"), "B");
     assert_eq!(next_speaker("\nHAMLET: one\nHORATIO: two\n"), "HAMLET");

@@ -2,6 +2,7 @@
 
 mod archive;
 mod assemble;
+mod challenge;
 mod cli;
 mod common;
 mod corpus;

@@ -8,7 +8,7 @@ const SCRIPT: &str = "Title: The Lantern\n\nEXT. FIELD - NIGHT\n\nA lantern flic
                       The lantern is failing.\n\nBEN\n(quietly)\nWe are not alone out here.\n";
 
 /// Two shots of test pattern with sidecar dialogue, for the archive.
-fn archive(dir: &std::path::Path) {
+pub fn archive(dir: &std::path::Path) {
     super::archive::fixtures::ffmpeg(&[
         "-f",
         "lavfi",
