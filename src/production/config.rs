@@ -171,11 +171,7 @@ pub fn load(path: &Path) -> Result<ProductionConfig, ConfigError> {
 
 /// Validates `text`, the contents of the file at `path` (which errors name).
 pub fn parse(text: &str, path: &Path) -> Result<ProductionConfig, ConfigError> {
-    let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-        path: path.to_path_buf(),
-        line: e.span().map(|span| line_of(text, span.start)),
-        message: e.message().trim_end().to_string(),
-    })?;
+    let raw: RawConfig = toml::from_str(text).map_err(|e| syntax(path, text, e.span(), e.message()))?;
     let bad = |key: String, span: Range<usize>, value: String, reason: String| ConfigError::BadValue {
         path: path.to_path_buf(),
         line: Some(line_of(text, span.start)),
@@ -277,6 +273,17 @@ fn frame_rate(value: &toml::Value) -> Option<(u32, u32)> {
     ((ntsc * 1000.0 / 1001.0 - fps).abs() < 0.006).then_some((ntsc as u32 * 1000, 1001))
 }
 
+/// A syntax error at `span` of `text`, quoting the line it is on (which names the key and value).
+fn syntax(path: &Path, text: &str, span: Option<Range<usize>>, message: &str) -> ConfigError {
+    let line = span.map(|span| line_of(text, span.start));
+    let quoted = line.and_then(|n| text.lines().nth(n - 1)).map(str::trim).filter(|l| !l.is_empty());
+    let message = match quoted {
+        Some(source) => format!("{} (in `{source}`)", message.trim_end()),
+        None => message.trim_end().to_string(),
+    };
+    ConfigError::Syntax { path: path.to_path_buf(), line, message }
+}
+
 /// 1-based line of byte `offset` in `text`.
 fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
@@ -305,11 +312,8 @@ pub fn set_voice(path: &Path, character: &str, spec: &VoiceSpec) -> Result<Produ
         Err(source) => return Err(ConfigError::Unreadable { path: path.to_path_buf(), source }),
     };
     parse(&text, path)?;
-    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| ConfigError::Syntax {
-        path: path.to_path_buf(),
-        line: e.span().map(|span| line_of(&text, span.start)),
-        message: e.message().to_string(),
-    })?;
+    let mut doc: toml_edit::DocumentMut =
+        text.parse().map_err(|e: toml_edit::TomlError| syntax(path, &text, e.span(), e.message()))?;
     let voices = doc
         .entry("voices")
         .or_insert_with(toml_edit::table)
@@ -442,7 +446,7 @@ mod tests {
         assert!(message.contains("widht") && message.contains("width"), "{message}");
         let (line, message) = syntax("[voices]\nH = 3\n");
         assert_eq!(line, Some(2));
-        assert!(message.contains("string"), "{message}");
+        assert_eq!(message, "invalid type: integer `3`, expected a string (in `H = 3`)");
         let (line, message) = syntax("colour = \"blue\"\n");
         assert_eq!(line, Some(1));
         assert!(message.contains("colour"), "{message}");

@@ -14,3 +14,4 @@ mod models;
 mod produce;
 mod render;
 mod scheduler;
+mod voices;
