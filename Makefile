@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := pkg-config clang libclang-dev ffmpeg libavcodec-dev libavformat-dev libavutil-dev \
 	libavfilter-dev libavdevice-dev libswscale-dev libswresample-dev espeak-ng sqlite3 python3 python3-venv fonts-dejavu-core ca-certificates
 
-.PHONY: all deps data build test demo bench clean
+.PHONY: all deps data build test demo soak bench clean
 
 all: build
 
@@ -145,6 +145,11 @@ test: deps data
 # Sunspring brief as a 48-hour challenge with the shipped model and the registry archive, and prints the film's path.
 demo: build data
 	@$(REEL) demo
+
+# The crash soak: `reel demo` killed with SIGKILL at 12 random moments and resumed; its shot list and cut must equal
+# an uninterrupted run's, and the film must be valid with audio and video in sync. (`make test` runs a short version.)
+soak: deps data
+	REEL_SOAK_DEMO=1 REEL_SOAK_KILLS=12 $(CARGO) test --release --locked --test it soak -- --nocapture
 
 # Benchmarks, each side by side with its peer (PySceneDetect is installed into a venv under the cache by the bench).
 # Rewrites the sections of BENCHMARKS.md it runs; `make bench BENCH=detect,query` runs some of them.

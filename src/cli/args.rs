@@ -146,7 +146,7 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
-    /// Audition and list the voices that speak the lines (espeak-ng, and the neural Piper voice).
+    /// Audition and list the voices that speak the lines (espeak-ng, and the neural Piper voice), and cast them.
     Voice {
         #[command(subcommand)]
         command: VoiceCommand,
@@ -201,6 +201,21 @@ pub enum VoiceCommand {
     },
     /// List the voices this machine can use.
     List,
+    /// Show who speaks each character of a production (the voice, and whether it is automatic or chosen in
+    /// productions/NAME/production.toml), and choose voices by hand with --set.
+    Cast {
+        /// The production (its characters come from its shot plan, or from --script).
+        production: String,
+        /// Give CHARACTER the voice SPEC, written into production.toml's [voices] (other settings and comments are
+        /// kept); repeat for more characters. `--set "ANN=espeak:en-us+f3 pitch=60"`.
+        #[arg(long = "set", value_name = "CHARACTER=SPEC")]
+        set: Vec<String>,
+        /// Read the characters from this screenplay instead of the production's shot plan (before `reel produce`).
+        #[arg(long, value_name = "FILE.fountain")]
+        script: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

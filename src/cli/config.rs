@@ -24,6 +24,8 @@ pub enum ConfigError {
     SubsWithMany(usize),
     #[error(transparent)]
     Voice(#[from] crate::voice::VoiceError),
+    #[error("--set {0:?} should be CHARACTER=SPEC, like --set \"ANN=espeak:en-us+f3\"")]
+    BadSet(String),
     #[error("--temperature must be between 0 and 5, and --top-p above 0 and at most 1")]
     Sampling,
     #[error("--pages must be between 1 and 120")]
@@ -94,6 +96,13 @@ pub enum Action {
         output: std::path::PathBuf,
     },
     VoiceList,
+    VoiceCast {
+        production: ProductionName,
+        /// (character, voice) pairs to write into production.toml.
+        set: Vec<(String, crate::voice::VoiceSpec)>,
+        script: Option<std::path::PathBuf>,
+        json: bool,
+    },
     Write {
         model: Slug,
         brief: crate::screenplay::Brief,
@@ -193,6 +202,18 @@ impl Config {
                 Action::VoiceSay { text, voice: voice.parse()?, parenthetical, output }
             }
             Command::Voice { command: VoiceCommand::List } => Action::VoiceList,
+            Command::Voice { command: VoiceCommand::Cast { production, set, script, json } } => {
+                let set = set
+                    .iter()
+                    .map(|pair| match pair.split_once('=') {
+                        Some((character, spec)) if !character.trim().is_empty() => {
+                            Ok((character.trim().to_string(), spec.parse()?))
+                        }
+                        _ => Err(ConfigError::BadSet(pair.clone())),
+                    })
+                    .collect::<Result<_, ConfigError>>()?;
+                Action::VoiceCast { production: ProductionName::parse(&production)?, set, script, json }
+            }
             Command::Write { brief, output } => {
                 let (model, brief, options) = brief_config(brief)?;
                 Action::Write { model, brief, options, output }

@@ -126,6 +126,9 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
             voice::say(&text, &voice, parenthetical.as_deref(), &output)
         }
         Action::VoiceList => voice::list(),
+        Action::VoiceCast { production, set, script, json } => {
+            voice::cast(&workspace, &production, &set, script.as_deref(), json).await
+        }
         Action::Write { model, brief, options, output } => {
             write::write(&workspace, &model, &brief, &options, output.as_deref())
         }

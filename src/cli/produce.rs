@@ -20,11 +20,8 @@ use crate::stages::storyboard::{self, StoryboardParams};
 use crate::stages::film::{self, AssembleParams, CutShot};
 use crate::stages::voice::{self as voice_stage, LineParams};
 use crate::store::{NewCandidate, NewMatch, NewShot, OpenMode, Scope, ShotKind, Store};
-use crate::voice::{Engine, VoiceAssets, cast};
+use crate::voice::{Engine, VoiceAssets};
 use crate::workspace::Workspace;
-
-/// Casting seed: the same script always gets the same voices.
-const CAST_SEED: u64 = 48;
 
 pub async fn produce(
     workspace: &Workspace,
@@ -53,21 +50,21 @@ pub async fn produce(
     std::fs::create_dir_all(workspace.root().join(&dir))?;
     let namespace = format!("productions/{name}/");
 
-    // 1. Voices: cast every speaker, voice every line.
-    let assets = VoiceAssets::discover();
-    let (engine, voice_name) = match (&assets.piper_model, &assets.onnxruntime) {
-        (Some(_), Some(_)) => (Engine::Piper, "joe"),
-        _ => (Engine::Espeak, "en-us"),
-    };
+    // 1. Voices: cast every speaker (production.toml's [voices], else automatic from its seed), voice every line.
+    let config = production::config::load_dir(&workspace.root().join(&dir))?;
+    let (engine, voice_name) = production::automatic_voice(&VoiceAssets::discover());
     let speakers: Vec<String> =
         shots.iter().filter_map(|s| s.character.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-    let casting = cast(&speakers, CAST_SEED, engine, voice_name);
+    let casting = production::cast_voices(&speakers, &config, engine, voice_name);
+    for warning in &casting.warnings {
+        eprintln!("warning: {warning}");
+    }
     let voice_jobs: Vec<(usize, LineParams)> = shots
         .iter()
         .enumerate()
         .filter(|(_, s)| s.kind == ShotKind::Dialogue)
         .filter_map(|(i, s)| {
-            let voice = casting.get(s.character.as_deref()?)?.to_string();
+            let voice = casting.spec(s.character.as_deref()?)?.to_string();
             Some((i, LineParams { text: s.text.clone(), parenthetical: s.parenthetical.clone(), voice }))
         })
         .collect();

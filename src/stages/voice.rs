@@ -7,6 +7,7 @@
 //! ```
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -56,10 +57,21 @@ pub fn read_report(path: &Path) -> Result<LineReport, JobError> {
     read_json(path)
 }
 
+/// The voices every `voice.line` job of this process shares. Loading the neural voice takes about a second (longer
+/// than speaking a short line), ONNX Runtime allows one environment per process, and the loaded session serves
+/// several worker threads, so it is loaded once, by the first job that needs it.
+fn voices() -> Result<&'static Voices, JobError> {
+    static VOICES: OnceLock<Result<Voices, String>> = OnceLock::new();
+    VOICES
+        .get_or_init(|| Voices::new(&VoiceAssets::discover(), Settings::default()).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| JobError::fatal(e.clone()))
+}
+
 fn line(ctx: &JobContext) -> Result<(), JobError> {
     let p: LineParams = ctx.params()?;
     let spec: VoiceSpec = p.voice.parse().map_err(JobError::fatal)?;
-    let voices = Voices::new(&VoiceAssets::discover(), Settings::default()).map_err(JobError::fatal)?;
+    let voices = voices()?;
     let line = Line { text: &p.text, parenthetical: p.parenthetical.as_deref(), voice: &spec, lang: None };
     let audio = voices.render(&line, ctx.output(0)).map_err(JobError::fatal)?;
     let mut notes: Vec<String> = voices.notes().to_vec();

@@ -16,3 +16,4 @@ mod produce;
 mod render;
 mod scheduler;
 mod soak;
+mod voices;

@@ -1,0 +1,213 @@
+//! The voice stage through the real CLI: casting from the script and production.toml, distinct voices measured by
+//! their pitch, and a killed voice stage that resumes without speaking a finished line again.
+//!
+//! `reel produce` in a workspace with no archive voices every line under the scheduler and then stops, because there
+//! is no footage to cut: exactly the voice stage, without the render.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::common::Dir;
+
+const SCRIPT: &str = "Title: The Lantern\n\nEXT. FIELD - NIGHT\n\nA lantern flickers in the dark.\n\nANN\n\
+                      The lantern is failing.\n\nBEN\n(quietly)\nWe are not alone out here.\n\nANN\nThen run.\n";
+
+fn write_script(dir: &Dir, name: &str, text: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs `reel produce NAME` over `script`: the voice stage runs, then the empty archive stops it.
+fn voice_stage(dir: &Dir, name: &str, script: &Path, env: &[(&str, &str)]) -> crate::common::Run {
+    let mut cmd = dir.reel().args(["produce", name, "--script"]).arg(script);
+    for (k, v) in env {
+        cmd = cmd.env(k, v);
+    }
+    let run = cmd.run();
+    assert!(run.stderr().contains(&format!("productions/{name}/voice/")), "{}", run.stderr());
+    assert!(!run.stderr().contains("failed"), "{}", run.stderr());
+    run
+}
+
+/// The `voice.line` reports of a production: shot number → the JSON report.
+fn reports(dir: &Dir, name: &str) -> BTreeMap<String, serde_json::Value> {
+    let voices = dir.path().join("productions").join(name).join("voices");
+    std::fs::read_dir(&voices)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            let report = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            (p.file_stem().unwrap().to_string_lossy().into_owned(), report)
+        })
+        .collect()
+}
+
+#[test]
+fn voice_cast_shows_the_casting_and_writes_choices_into_production_toml() {
+    let dir = Dir::new();
+    let script = write_script(&dir, "lantern.fountain", SCRIPT);
+    let show = dir.reel().args(["voice", "cast", "lantern", "--script"]).arg(&script).success().stdout();
+    let rows: Vec<&str> = show.lines().filter(|l| l.starts_with("ANN") || l.starts_with("BEN")).collect();
+    assert_eq!(rows.len(), 2, "{show}");
+    assert!(rows[0].contains(" 2 ") && rows.iter().all(|r| r.ends_with("automatic")), "{show}");
+    assert!(show.contains("seed 48"), "{show}");
+
+    // A person's file with a comment and another section: --set keeps both and matches the script's spelling.
+    let toml = dir.path().join("productions/lantern/production.toml");
+    std::fs::create_dir_all(toml.parent().unwrap()).unwrap();
+    std::fs::write(&toml, "# The Lantern, take 2\n[cast]\nANN = \"ada\"\n").unwrap();
+    let set = dir
+        .reel()
+        .args(["voice", "cast", "lantern", "--script"])
+        .arg(&script)
+        .args(["--set", "ann=espeak:en-us+f3 pitch=60", "--set", "ZED=piper:joe", "--json"])
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(&toml).unwrap(),
+        "# The Lantern, take 2\n[cast]\nANN = \"ada\"\n\n[voices]\nANN = \"espeak:en-us+f3 pitch=60\"\nZED = \"piper:joe\"\n"
+    );
+    let json: serde_json::Value = serde_json::from_str(&set.stdout()).unwrap();
+    let voices = json["voices"].as_array().unwrap();
+    assert_eq!(voices[0]["character"], "ANN");
+    assert_eq!(
+        (voices[0]["voice"].as_str(), voices[0]["source"].as_str()),
+        (Some("espeak:en-us+f3 pitch=60"), Some("production_toml"))
+    );
+    assert_eq!((voices[0]["lines"].as_u64(), voices[1]["source"].as_str()), (Some(2), Some("automatic")));
+    assert!(set.stderr().contains("ZED, who has no lines"), "{}", set.stderr());
+
+    // A bad spec is refused before anything is written.
+    let before = std::fs::read_to_string(&toml).unwrap();
+    let bad = dir
+        .reel()
+        .args(["voice", "cast", "lantern", "--script"])
+        .arg(&script)
+        .args(["--set", "BEN=piper:joe pitch=+40st"])
+        .code(2);
+    assert!(bad.stderr().contains("pitch `+40st` is outside -12st..+12st"), "{}", bad.stderr());
+    let bad = dir.reel().args(["voice", "cast", "lantern", "--set", "BEN"]).code(2);
+    assert!(bad.stderr().contains("--set \"BEN\" should be CHARACTER=SPEC"), "{}", bad.stderr());
+    assert_eq!(std::fs::read_to_string(&toml).unwrap(), before);
+
+    // The production is voiced as cast: ANN by the file's espeak voice, BEN automatically; the unused entry warns.
+    let run = voice_stage(&dir, "lantern", &script, &[]);
+    assert!(run.stderr().contains("warning: production.toml gives a voice to ZED"), "{}", run.stderr());
+    let reports = reports(&dir, "lantern");
+    assert_eq!(reports.len(), 3, "{reports:?}");
+    assert_eq!(reports["003"]["voice"], "espeak:en-us+f3 pitch=60");
+    assert_eq!(reports["005"]["voice"], "espeak:en-us+f3 pitch=60");
+    assert_eq!(reports["004"]["voice"].as_str(), voices[1]["voice"].as_str());
+    // Now the production has a shot plan, so the casting reads it without --script.
+    let planned = dir.reel().args(["voice", "cast", "lantern"]).success().stdout();
+    assert_eq!(planned, dir.reel().args(["voice", "cast", "lantern", "--script"]).arg(&script).success().stdout());
+
+    // A broken production.toml stops the production with the file, line and value.
+    std::fs::write(&toml, "[voices]\nANN = \"espeak:en-us+f3\"\nBEN = \"festival:kal\"\n").unwrap();
+    let refused = dir.reel().args(["produce", "lantern", "--script"]).arg(&script).code(2);
+    assert!(
+        refused.stderr().contains("production.toml:3: voices.BEN = \"festival:kal\": unknown engine `festival`"),
+        "{}",
+        refused.stderr()
+    );
+    let unknown = dir.reel().args(["voice", "cast", "nobody"]).code(2);
+    assert!(unknown.stderr().contains("nobody"), "{}", unknown.stderr());
+}
+
+/// Median F0 of a WAV by normalised autocorrelation: 40 ms frames every 10 ms at 16 kHz, frames quieter than half
+/// the file's RMS skipped, the shortest lag within 10% of the best correlation taken (against octave errors), and
+/// frames that correlate below 0.6 treated as unvoiced.
+fn median_f0(path: &Path) -> f64 {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    let spec = reader.spec();
+    assert_eq!((spec.sample_rate, spec.channels), (48_000, 1), "{}", path.display());
+    let samples: Vec<f64> = match spec.sample_format {
+        hound::SampleFormat::Float => reader.samples::<f32>().map(|s| f64::from(s.unwrap())).collect(),
+        hound::SampleFormat::Int => reader.samples::<i32>().map(|s| f64::from(s.unwrap()) / 32768.0).collect(),
+    };
+    let x: Vec<f64> = samples.chunks(3).map(|c| c.iter().sum::<f64>() / c.len() as f64).collect();
+    let rate = 16_000.0;
+    let rms = |s: &[f64]| (s.iter().map(|v| v * v).sum::<f64>() / s.len().max(1) as f64).sqrt();
+    let loud = rms(&x);
+    let (min_lag, max_lag) = ((rate / 400.0) as usize, (rate / 60.0) as usize);
+    let frame = 640;
+    let mut f0s = Vec::new();
+    let mut start = 0;
+    while start + frame + max_lag <= x.len() {
+        let w = &x[start..start + frame + max_lag];
+        start += 160;
+        if rms(&w[..frame]) < loud * 0.5 {
+            continue;
+        }
+        let corr: Vec<f64> = (0..=max_lag)
+            .map(|lag| {
+                let (a, b) = (&w[..frame], &w[lag..lag + frame]);
+                let dot: f64 = a.iter().zip(b).map(|(p, q)| p * q).sum();
+                let energy = (a.iter().map(|v| v * v).sum::<f64>() * b.iter().map(|v| v * v).sum::<f64>()).sqrt();
+                if energy > 0.0 { dot / energy } else { 0.0 }
+            })
+            .collect();
+        let best = corr[min_lag..=max_lag].iter().copied().fold(f64::MIN, f64::max);
+        if best < 0.6 {
+            continue;
+        }
+        let Some(mut lag) = (min_lag..=max_lag).find(|&l| corr[l] >= best * 0.9) else { continue };
+        while lag < max_lag && corr[lag + 1] > corr[lag] {
+            lag += 1;
+        }
+        // Parabolic interpolation around the peak.
+        let (l, c, r) = (corr[lag - 1], corr[lag], corr.get(lag + 1).copied().unwrap_or(corr[lag]));
+        let denom = l - 2.0 * c + r;
+        let offset = if denom.abs() > 1e-12 { 0.5 * (l - r) / denom } else { 0.0 };
+        f0s.push(rate / (lag as f64 + offset.clamp(-0.5, 0.5)));
+    }
+    assert!(f0s.len() >= 10, "{}: only {} voiced frames", path.display(), f0s.len());
+    f0s.sort_by(f64::total_cmp);
+    f0s[f0s.len() / 2]
+}
+
+/// Three characters cast automatically speak the same line through `reel produce`'s voice stage; every pair of
+/// voices is at least 10% apart in median F0.
+fn check_distinct_voices(env: &[(&str, &str)], engine: &str) {
+    let dir = Dir::new();
+    let line = "We should leave before the morning light reaches the valley below.";
+    let script = format!("Title: Three\n\nINT. HALL - DAY\n\nANN\n{line}\n\nBEN\n{line}\n\nCARL\n{line}\n");
+    let script = write_script(&dir, "three.fountain", &script);
+    voice_stage(&dir, "three", &script, env);
+    let reports = reports(&dir, "three");
+    assert_eq!(reports.len(), 3, "{reports:?}");
+    let voices = dir.path().join("productions/three/voices");
+    let f0s: Vec<(String, f64)> = reports
+        .iter()
+        .map(|(n, report)| {
+            let voice = report["voice"].as_str().unwrap().to_string();
+            assert!(voice.starts_with(engine), "{voice}");
+            (voice, median_f0(&voices.join(format!("{n}.wav"))))
+        })
+        .collect();
+    eprintln!("{engine}: median F0 per voice {f0s:?}");
+    for (i, (a, fa)) in f0s.iter().enumerate() {
+        for (b, fb) in &f0s[i + 1..] {
+            let gap = fa.max(*fb) / fa.min(*fb) - 1.0;
+            assert!(gap >= 0.10, "`{a}` at {fa:.1} Hz and `{b}` at {fb:.1} Hz are only {:.1}% apart", gap * 100.0);
+        }
+    }
+}
+
+#[test]
+fn automatic_espeak_voices_are_distinct_in_pitch() {
+    // An empty cache: the neural voice is not found, so the casting and the voices are espeak-ng's.
+    let cache = tempfile::tempdir().unwrap();
+    check_distinct_voices(&[("REEL_CACHE", cache.path().to_str().unwrap())], "espeak:");
+}
+
+#[test]
+fn automatic_neural_voices_are_distinct_in_pitch() {
+    if reel::voice::VoiceAssets::discover().piper_model.is_none() {
+        eprintln!("skipped the neural voice: its files are not in reel's cache (run `make data`)");
+        return;
+    }
+    check_distinct_voices(&[], "piper:");
+}
