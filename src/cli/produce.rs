@@ -117,12 +117,14 @@ pub async fn produce(
                 .iter()
                 .find(|(i, _)| *i == position)
                 .map(|(i, _)| dir.join("voices").join(format!("{i:03}.wav"))),
+            format: config.format,
         })
         .collect();
     let mut jobs = voice_specs;
     jobs.extend(cut.iter().map(|shot| film::shot_job(&namespace, &dir, shot)));
     jobs.push(storyboard::storyboard_job(&namespace, &dir, &StoryboardParams::of(&title, &cut)));
-    let params = AssembleParams { title: title.clone(), disclosure, artist: "reel".into(), shots: cut };
+    let params =
+        AssembleParams { title: title.clone(), disclosure, artist: "reel".into(), shots: cut, format: config.format };
     jobs.push(film::assemble_job(&namespace, &dir, name.as_str(), &params));
     store.submit(Some(production.id), &namespace, &Plan::new(jobs)?).await?;
     let summary = run_jobs(&store, registry, workspace, scheduler, scope.clone(), plain).await?;

@@ -85,7 +85,7 @@ pub fn character_key(name: &str) -> String {
 }
 
 /// The film's frame size and rate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct FormatConfig {
     /// Pixels, even (H.264 with 4:2:0 chroma needs even sides).
     pub width: u32,

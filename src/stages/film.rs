@@ -16,6 +16,7 @@ use super::write_json;
 use crate::assemble::{Chapter, Clip, Dialogue, FilmMeta, SourceRange, Timeline, join, write_edl, write_otio};
 use crate::assemble::{write_srt, write_vtt};
 use crate::plan::JobSpec;
+use crate::production::config::FormatConfig;
 use crate::render::{CardLine, DEFAULT_FONT, Font, Format, ShotSpec, render_card, render_shot};
 use crate::scheduler::{JobContext, JobError, Registry};
 
@@ -46,6 +47,9 @@ pub struct CutShot {
     pub voice_job: Option<String>,
     /// ...and that WAV, relative to the workspace.
     pub voice_wav: Option<PathBuf>,
+    /// The film's frame size and rate (production.toml's `[format]`).
+    #[serde(default)]
+    pub format: FormatConfig,
 }
 
 /// The job rendering `shot` into `dir/shots/<position>.mp4`.
@@ -75,6 +79,8 @@ pub struct AssembleParams {
     pub disclosure: String,
     pub artist: String,
     pub shots: Vec<CutShot>,
+    #[serde(default)]
+    pub format: FormatConfig,
 }
 
 /// The assemble job: after every shot job, writing `dir/<name>.{mp4,srt,vtt,edl,otio}` and `dir/cut.json`.
@@ -93,7 +99,7 @@ pub fn assemble_job(namespace: &str, dir: &Path, name: &str, params: &AssemblePa
 
 fn shot(ctx: &JobContext) -> Result<(), JobError> {
     let shot: CutShot = ctx.params()?;
-    let format = Format::default();
+    let format = render_format(&shot.format);
     let out = ctx.output(0);
     let report = match &shot.source {
         None => {
@@ -120,6 +126,17 @@ fn shot(ctx: &JobContext) -> Result<(), JobError> {
     report.map(|_| ()).map_err(JobError::fatal)
 }
 
+/// The render format of a production's frame: its size and rate, with reel's sound and encoder settings.
+pub fn render_format(frame: &FormatConfig) -> Format {
+    Format {
+        width: frame.width,
+        height: frame.height,
+        fps_num: frame.fps_num,
+        fps_den: frame.fps_den,
+        ..Format::default()
+    }
+}
+
 fn assemble(ctx: &JobContext) -> Result<(), JobError> {
     let p: AssembleParams = ctx.params()?;
     let segments: Vec<PathBuf> = ctx.deps.iter().filter_map(|d| d.outputs.first().cloned()).collect();
@@ -142,7 +159,7 @@ fn assemble(ctx: &JobContext) -> Result<(), JobError> {
 /// The cut as a timeline (record frames at 24 fps, each clip's source range and dialogue) and the film's metadata
 /// with a chapter per scene. Voice paths are made absolute under `workspace`.
 pub fn timeline(p: &AssembleParams, workspace: &Path) -> (Timeline, FilmMeta) {
-    let fps = 24.0;
+    let fps = p.format.fps();
     let mut chapters = Vec::new();
     let mut clips = Vec::new();
     let mut film_s = 0.0;
@@ -180,7 +197,7 @@ pub fn timeline(p: &AssembleParams, workspace: &Path) -> (Timeline, FilmMeta) {
         frame += frames;
         film_s = frame as f64 / fps;
     }
-    let timeline = Timeline { title: p.title.clone(), fps_num: 24, fps_den: 1, clips };
+    let timeline = Timeline { title: p.title.clone(), fps_num: p.format.fps_num, fps_den: p.format.fps_den, clips };
     let meta = FilmMeta {
         title: p.title.clone(),
         comment: p.disclosure.clone(),

@@ -12,6 +12,10 @@ fn a_brief_becomes_a_film_that_honours_it() {
     let media = dir.path().join("media");
     std::fs::create_dir_all(&media).unwrap();
     super::produce::archive(&media);
+    // The production's own frame, from production.toml.
+    let folder = dir.path().join("productions/spring");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("production.toml"), "[format]\nwidth = 640\nheight = 360\nfps = 25\n").unwrap();
 
     let run = dir
         .reel()
@@ -22,12 +26,14 @@ fn a_brief_becomes_a_film_that_honours_it() {
     let out = run.stdout();
     assert!(out.contains("brief: 3 of 3 constraints met"), "{out}\n{}", run.stderr());
     assert!(out.contains("of the 2h deadline"), "{out}");
-    let folder = dir.path().join("productions/spring");
     for file in ["script.fountain", "spring.mp4", "spring.srt", "storyboard.png", "report.html", "stills/000.jpg"] {
         assert!(folder.join(file).is_file(), "{file} is missing");
     }
     let script = std::fs::read_to_string(folder.join("script.fountain")).unwrap();
     assert!(script.contains("Title: Sunspring") && script.contains(LINE), "{script}");
+    let info = super::produce::probe(&folder.join("spring.mp4"));
+    let video = info["streams"].as_array().unwrap().iter().find(|s| s["codec_type"] == "video").unwrap().clone();
+    assert_eq!((&video["width"], &video["height"], &video["r_frame_rate"]), (&640.into(), &360.into(), &"25/1".into()));
     let srt = std::fs::read_to_string(folder.join("spring.srt")).unwrap();
     assert!(srt.contains(LINE), "the line is in the subtitles");
 
