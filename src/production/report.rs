@@ -103,7 +103,8 @@ pub fn html(r: &Report) -> String {
         out.push_str("<h2>Brief</h2><table>");
         for (name, ok, detail) in &r.checks {
             let (class, word) = if *ok { ("ok", "met") } else { ("fail", "NOT MET") };
-            let _ = write!(out, "<tr><td>{}</td><td class=\"{class}\">{word}</td><td>{}</td></tr>", esc(name), esc(detail));
+            let _ =
+                write!(out, "<tr><td>{}</td><td class=\"{class}\">{word}</td><td>{}</td></tr>", esc(name), esc(detail));
         }
         out.push_str("</table>");
     }
@@ -115,7 +116,9 @@ pub fn html(r: &Report) -> String {
     }
     out.push_str("</div></div>");
     if !r.stages.is_empty() {
-        out.push_str("<h2>Time per stage</h2><table><tr><th>stage</th><th>jobs</th><th>job time</th><th>wall time</th></tr>");
+        out.push_str(
+            "<h2>Time per stage</h2><table><tr><th>stage</th><th>jobs</th><th>job time</th><th>wall time</th></tr>",
+        );
         for t in &r.stages {
             let _ = write!(
                 out,

@@ -23,6 +23,9 @@ pub enum RenderError {
     /// The shot or card description is unusable (zero duration, bad format).
     #[error("cannot render {path}: {reason}")]
     Spec { path: PathBuf, reason: String },
+    /// A picture filter (the face swap) failed on a frame.
+    #[error("{path}: frame {frame}: {reason}")]
+    Filter { path: PathBuf, frame: u64, reason: String },
     /// Encoding or writing the output failed.
     #[error("cannot write {path}: {reason}")]
     Encode { path: PathBuf, reason: String },

@@ -9,6 +9,7 @@ mod audio;
 mod card;
 mod encode;
 mod error;
+mod filter;
 mod format;
 mod still;
 mod storyboard;
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 pub use card::{CardLine, DEFAULT_FONT, Font, render_card};
 pub use error::RenderError;
+pub use filter::FrameFilter;
 pub use format::Format;
 pub use still::still;
 pub use storyboard::{PANEL_H, PANEL_W, Panel, storyboard};
@@ -72,7 +74,18 @@ pub struct RenderReport {
 /// samples.
 /// On error no partial file is left at `out`.
 pub fn render_shot(spec: &ShotSpec, format: &Format, out: &Path) -> Result<RenderReport, RenderError> {
-    let result = shot(spec, format, out);
+    render_filtered(spec, format, out, None)
+}
+
+/// [`render_shot`], with every new picture passed through `filter` (at the format's frame size) before it is
+/// encoded.
+pub fn render_filtered(
+    spec: &ShotSpec,
+    format: &Format,
+    out: &Path,
+    filter: Option<&mut dyn FrameFilter>,
+) -> Result<RenderReport, RenderError> {
+    let result = shot(spec, format, out, filter);
     if result.is_err() {
         // A half-written segment must not look like a finished one.
         let _ = std::fs::remove_file(out);
@@ -80,7 +93,12 @@ pub fn render_shot(spec: &ShotSpec, format: &Format, out: &Path) -> Result<Rende
     result
 }
 
-fn shot(spec: &ShotSpec, format: &Format, out: &Path) -> Result<RenderReport, RenderError> {
+fn shot(
+    spec: &ShotSpec,
+    format: &Format,
+    out: &Path,
+    mut filter: Option<&mut dyn FrameFilter>,
+) -> Result<RenderReport, RenderError> {
     let spec_err = |reason: String| RenderError::Spec { path: spec.source.clone(), reason };
     if let Some(problem) = format.problem() {
         return Err(spec_err(problem));
@@ -110,6 +128,10 @@ fn shot(spec: &ShotSpec, format: &Format, out: &Path) -> Result<RenderReport, Re
     let mut source = SourceVideo::open(&spec.source, spec.start_s)?;
     let mut conformer = Conformer::new(format);
     let mut writer = SegmentWriter::create(out, format)?;
+    let mut bridge = match filter {
+        Some(_) => Some(filter::RgbBridge::new(format.width, format.height).map_err(|e| spec_err(e.to_string()))?),
+        None => None,
+    };
     let fps = format.fps();
     let mut next: Option<TimedFrame> = source.next_frame()?;
     let mut current: Option<TimedFrame> = None;
@@ -144,7 +166,15 @@ fn shot(spec: &ShotSpec, format: &Format, out: &Path) -> Result<RenderReport, Re
             held_frames += 1;
         }
         if changed || picture.is_none() {
-            picture = Some(conformer.conform(&shown.frame, &spec.source)?);
+            let mut conformed = conformer.conform(&shown.frame, &spec.source)?;
+            if let (Some(filter), Some(bridge)) = (filter.as_deref_mut(), bridge.as_mut()) {
+                bridge.filter(&mut conformed, k, shown.time_s, filter).map_err(|reason| RenderError::Filter {
+                    path: spec.source.clone(),
+                    frame: k,
+                    reason,
+                })?;
+            }
+            picture = Some(conformed);
         }
         if let Some(picture) = picture.as_mut() {
             writer.push_video(picture, k as i64)?;

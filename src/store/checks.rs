@@ -40,7 +40,11 @@ impl Store {
     }
 
     /// Replaces the production's checks in one transaction.
-    pub async fn replace_checks(&self, production: ProductionId, checks: &[(String, bool, String)]) -> Result<(), StoreError> {
+    pub async fn replace_checks(
+        &self,
+        production: ProductionId,
+        checks: &[(String, bool, String)],
+    ) -> Result<(), StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.err(e))?;
         sqlx::query("DELETE FROM production_checks WHERE production_id = ?")

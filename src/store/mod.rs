@@ -25,8 +25,8 @@ pub use archive::{
     ArchiveFile, ArchiveStats, BRIGHT_LUMA, DARK_LUMA, Imported, NewArchiveCue, NewArchiveFile, NewArchiveShot,
     ShotHit, ShotQuery, ShotVectors,
 };
-pub use jobs::{Backlog, ClaimedJob, DepOutputs, OutputRecord, PendingJob, Scope, Setback, SubmitSummary};
 pub use checks::Check;
+pub use jobs::{Backlog, ClaimedJob, DepOutputs, OutputRecord, PendingJob, Scope, Setback, SubmitSummary};
 pub use matches::{NewCandidate, NewMatch, ShotCandidate, ShotMatch};
 pub use productions::{Production, ProductionSummary};
 pub use shots::{NewShot, Shot, ShotKind};

@@ -350,3 +350,45 @@ fn missing_source_error_names_the_path() {
             .expect_err("error");
     assert!(err.to_string().contains("/nowhere/x.mp4"), "{err}");
 }
+
+/// Paints a white square into each picture and records the frames it was given.
+struct Square {
+    calls: Vec<u64>,
+}
+
+impl reel::render::FrameFilter for Square {
+    fn apply(&mut self, frame: u64, _time_s: f64, picture: &mut image::RgbImage) -> Result<(), String> {
+        self.calls.push(frame);
+        for y in 100..200 {
+            for x in 100..200 {
+                picture.put_pixel(x, y, image::Rgb([255, 255, 255]));
+            }
+        }
+        (frame < 1000).then_some(()).ok_or_else(|| "too many frames".to_string())
+    }
+}
+
+#[test]
+fn a_filter_changes_every_new_picture_and_nothing_else() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clip = test_clip(dir.path(), "clip.mp4", "320x240", true);
+    let (plain, filtered) = (dir.path().join("plain.mp4"), dir.path().join("filtered.mp4"));
+    let format = Format { width: 320, height: 240, ..Format::default() };
+    render_shot(&spec(&clip, 2.0, 1.0, None), &format, &plain).expect("plain render");
+    let mut square = Square { calls: Vec::new() };
+    let report =
+        reel::render::render_filtered(&spec(&clip, 2.0, 1.0, None), &format, &filtered, Some(&mut square)).unwrap();
+    assert_eq!(report.frames, 24);
+    // 25 fps source into 24 fps: every output frame shows a new source frame, and each is filtered once.
+    assert_eq!(square.calls, (0..24).collect::<Vec<u64>>());
+    let (a, b) = (gray_frame(&plain, 5, None), gray_frame(&filtered, 5, None));
+    let at = |frame: &[u8], x: usize, y: usize| frame[y * 320 + x];
+    assert!(at(&b, 150, 150) > 230, "the square is painted: {}", at(&b, 150, 150));
+    let outside: Vec<u8> = (0..240)
+        .flat_map(|y| (0..320).map(move |x| (x, y)))
+        .filter(|&(x, y)| !(90..210).contains(&x) || !(90..210).contains(&y))
+        .map(|(x, y)| at(&a, x, y).abs_diff(at(&b, x, y)))
+        .collect();
+    let mean = outside.iter().map(|&d| f64::from(d)).sum::<f64>() / outside.len() as f64;
+    assert!(mean < 2.0, "the rest of the picture is unchanged (mean difference {mean:.2})");
+}
