@@ -153,7 +153,7 @@ soak: deps data
 
 # Benchmarks, each side by side with its peer (PySceneDetect is installed into a venv under the cache by the bench).
 # Rewrites the sections of BENCHMARKS.md it runs; `make bench BENCH=detect,query` runs some of them.
-BENCH ?= detect,ingest,query
+BENCH ?= detect,ingest,query,film
 bench: build data
 	$(PYTHON) tests/bench/bench.py --only $(BENCH)
 

@@ -8,6 +8,7 @@ Sections:
   detect   shot detection, reel vs PySceneDetect (scenes.py), on Big Buck Bunny and a spliced ground-truth set
   ingest   `reel archive add` of the whole 10-minute Big Buck Bunny in a fresh workspace
   query    `reel shots query` latency on an archive of 100,000 shots and 300,000 cues (reel-bench fill)
+  film     `reel demo` from a fresh workspace with each stage's share, and its render against the ffmpeg CLI
 
 Every figure is measured in this run; the section says on what machine, when, and with which command.
 """
@@ -210,7 +211,15 @@ def section_query():
     ])
 
 
-SECTIONS = {"detect": section_detect, "ingest": section_ingest, "query": section_query}
+def section_film():
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import film
+
+    ctx = {"run": run, "stamp": stamp, "need": need, "reel": REEL, "work": WORK, "cache": CACHE}
+    return film.section_film(ctx)
+
+
+SECTIONS = {"detect": section_detect, "ingest": section_ingest, "query": section_query, "film": section_film}
 
 
 def replace_section(text, name, body):
