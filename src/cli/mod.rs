@@ -7,6 +7,7 @@ mod archive;
 pub mod args;
 pub mod config;
 mod corpus;
+mod faces;
 mod produce;
 mod report;
 mod show;
@@ -49,6 +50,7 @@ impl Exit {
 
 /// Parses the process arguments and runs reel with the job handlers in `registry`.
 pub fn main(registry: Registry) -> ExitCode {
+    crate::device::configure_threads();
     let cli = Cli::parse();
     let config = match Config::from_cli(cli) {
         Ok(c) => c,
@@ -122,6 +124,9 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
             produce::produce(&workspace, registry, &name, &script, scheduler, plain).await
         }
         Action::Train { params, scheduler } => train::train(&workspace, registry, params, scheduler, plain).await,
+        Action::FacesTrain { request, scheduler } => {
+            faces::train(&workspace, registry, request, scheduler, plain).await
+        }
         Action::ShotsQuery { query, ranking, format } => archive::query(&workspace, &query, ranking, format).await,
         Action::ShotsList { production, json } => archive::list_shots(&workspace, &production, json).await,
         Action::ShotsShow { id, json } => archive::show(&workspace, id, json).await,

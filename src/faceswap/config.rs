@@ -7,7 +7,8 @@ use super::error::{FaceswapError, Result};
 
 /// The shared encoder, the two decoders and the discriminators, in channels per layer.
 ///
-/// Encoder: one 5×5 stride-2 convolution per entry of `encoder` (each halves the side), a dense bottleneck of
+/// Encoder: one stride-2 convolution per entry of `encoder` (each halves the side; 5×5 for the first, 3×3 after, where
+/// the picture is already small), a dense bottleneck of
 /// `bottleneck` units, a dense layer back to `side × side × encoder.last()` and one ×2 upscale to `upscale`
 /// channels. Each decoder: one ×2 upscale (3×3 convolution + pixel shuffle) per entry of `decoder`, then a 5×5
 /// convolution to RGB with a sigmoid. So `decoder.len() + 1 == encoder.len()`. A PatchGAN discriminator: one 4×4
@@ -24,14 +25,14 @@ pub struct Config {
 }
 
 impl Config {
-    /// 64 px, sized for 2 CPU cores: about 0.12 GMAC per crop through the encoder and one decoder.
+    /// 64 px, sized for 2 CPU cores: about 60 M multiply-adds per crop through the encoder and one decoder.
     pub fn res64() -> Config {
         Config {
             resolution: 64,
             encoder: vec![32, 64, 128, 256],
             bottleneck: 256,
-            upscale: 128,
-            decoder: vec![64, 32, 16],
+            upscale: 64,
+            decoder: vec![48, 24, 12],
             discriminator: vec![32, 64, 128],
         }
     }

@@ -8,14 +8,15 @@
 //! parameters each at 64 px). It must not know about losses or optimizers.
 
 use candle_core::{Module, Result, Tensor};
-use candle_nn::{Conv2d, VarBuilder};
+use candle_nn::VarBuilder;
 
 use super::config::Config;
+use super::conv::Conv;
 use super::layers::{conv, conv_down4, leaky_relu};
 
 pub struct PatchGan {
-    convs: Vec<Conv2d>,
-    logits: Conv2d,
+    convs: Vec<Conv>,
+    logits: Conv,
 }
 
 impl PatchGan {
@@ -31,10 +32,10 @@ impl PatchGan {
 }
 
 impl Module for PatchGan {
-    /// `(b, 3, res, res)` faces in `[0, 1]` → `(b, 1, res / 2^layers, res / 2^layers)` patch logits.
+    /// `(b, 3, res, res)` faces in `[0, 1]` → `(b, res / 2^layers, res / 2^layers, 1)` patch logits.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         // Centre the input so the first layer sees signed values, as it would after normalisation.
-        let mut h = (x * 2.0)?.affine(1.0, -1.0)?;
+        let mut h = x.permute((0, 2, 3, 1))?.affine(2.0, -1.0)?;
         for conv in &self.convs {
             h = leaky_relu(&conv.forward(&h)?)?;
         }
@@ -74,6 +75,6 @@ mod tests {
         let varmap = VarMap::new();
         let d = PatchGan::load(VarBuilder::from_varmap(&varmap, DType::F32, &device()), &cfg).unwrap();
         let x = Tensor::rand(0f32, 1.0, (2, 3, 64, 64), &device()).unwrap();
-        assert_eq!(d.forward(&x).unwrap().dims(), &[2, 1, 8, 8]);
+        assert_eq!(d.forward(&x).unwrap().dims(), &[2, 8, 8, 1]);
     }
 }

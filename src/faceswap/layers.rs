@@ -1,10 +1,12 @@
 //! The building blocks the encoder, decoders and discriminators share: convolutions, the ×2 pixel-shuffle upscale,
-//! leaky ReLU, and deterministic He initialisation from a seed. Only ops with a backward pass are used (candle's
-//! `conv2d`, `matmul`, `maximum`, reshapes and permutes), so every parameter trains. It must not know about losses,
-//! files or optimizers.
+//! leaky ReLU, and deterministic He initialisation from a seed. Activations are channels-last `(b, h, w, c)`. Only
+//! ops with a backward pass are used ([`super::conv`], `matmul`, `maximum`, reshapes and permutes), so every
+//! parameter trains. It must not know about losses, files or optimizers.
 
 use candle_core::{DType, Module, Result, Tensor};
-use candle_nn::{Conv2d, Conv2dConfig, VarBuilder, VarMap};
+use candle_nn::{VarBuilder, VarMap};
+
+use super::conv::Conv;
 
 use crate::lm::rng::Rng;
 
@@ -16,28 +18,27 @@ pub fn leaky_relu(x: &Tensor) -> Result<Tensor> {
     x.maximum(&(x * LEAKY)?)
 }
 
-/// A `k×k` convolution with bias, padding chosen so a stride-1 convolution keeps the side.
-pub fn conv(vb: VarBuilder, c_in: usize, c_out: usize, k: usize, stride: usize) -> Result<Conv2d> {
-    let cfg = Conv2dConfig { padding: (k - 1) / 2, stride, ..Default::default() };
-    candle_nn::conv2d(c_in, c_out, k, cfg, vb)
+/// A `k×k` convolution with bias (odd `k`), padding chosen so a stride-1 convolution keeps the side.
+pub fn conv(vb: VarBuilder, c_in: usize, c_out: usize, k: usize, stride: usize) -> Result<Conv> {
+    Conv::load(vb, c_in, c_out, k, stride, (k - 1) / 2)
 }
 
 /// A 4×4 stride-2 convolution with padding 1, which halves the side exactly (the PatchGAN layer).
-pub fn conv_down4(vb: VarBuilder, c_in: usize, c_out: usize) -> Result<Conv2d> {
-    let cfg = Conv2dConfig { padding: 1, stride: 2, ..Default::default() };
-    candle_nn::conv2d(c_in, c_out, 4, cfg, vb)
+pub fn conv_down4(vb: VarBuilder, c_in: usize, c_out: usize) -> Result<Conv> {
+    Conv::load(vb, c_in, c_out, 4, 2, 1)
 }
 
-/// Rearranges `(b, 4c, h, w)` into `(b, c, 2h, 2w)` (sub-pixel convolution's shuffle).
+/// Rearranges `(b, h, w, 4c)` into `(b, 2h, 2w, c)` (sub-pixel convolution's shuffle): channel `4c' + 2i + j`
+/// becomes channel `c'` at offset `(i, j)` of each 2×2 block.
 pub fn pixel_shuffle(x: &Tensor) -> Result<Tensor> {
-    let (b, c4, h, w) = x.dims4()?;
+    let (b, h, w, c4) = x.dims4()?;
     let c = c4 / 4;
-    x.reshape((b, c, 2, 2, h, w))?.permute((0, 1, 4, 2, 5, 3))?.reshape((b, c, 2 * h, 2 * w))
+    x.reshape((b, h, w, c, 2, 2))?.permute((0, 1, 4, 2, 5, 3))?.reshape((b, 2 * h, 2 * w, c))
 }
 
 /// ×2 upscale: a 3×3 convolution to four times the channels, leaky ReLU, pixel shuffle.
 pub struct Upscale {
-    conv: Conv2d,
+    conv: Conv,
 }
 
 impl Upscale {
@@ -84,7 +85,8 @@ mod tests {
     fn pixel_shuffle_moves_channels_into_2x2_blocks() {
         // Channel k of the 4 becomes offset (k / 2, k % 2) inside each 2x2 block.
         let x = Tensor::arange(0f32, 16.0, &device()).unwrap().reshape((1, 4, 2, 2)).unwrap();
-        let y = pixel_shuffle(&x).unwrap().squeeze(0).unwrap().squeeze(0).unwrap().to_vec2::<f32>().unwrap();
+        let x = x.permute((0, 2, 3, 1)).unwrap();
+        let y = pixel_shuffle(&x).unwrap().squeeze(0).unwrap().squeeze(2).unwrap().to_vec2::<f32>().unwrap();
         assert_eq!(
             y,
             vec![

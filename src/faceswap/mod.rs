@@ -6,7 +6,7 @@
 //! not know about video frames, tracks, masks or blending (that is `faces`), and never prints: progress goes
 //! through [`train::Observer`].
 //!
-//! Code map, in pipeline order: [`config`] (shapes) → [`layers`] → [`model`] (encoder, decoders) and
+//! Code map, in pipeline order: [`config`] (shapes) → [`conv`] and [`layers`] → [`model`] (encoder, decoders) and
 //! [`discriminator`] → [`faceset`] (crops) → [`augment`] (warp, affine, colour) → [`ssim`] and [`loss`] →
 //! [`train`] (the loop; [`checkpoint`] files, [`preview`] grid, the loss plot from `lm::plot`) → [`swapper`]
 //! (inference). [`sharpness`] measures what the GAN adds.
@@ -17,6 +17,7 @@
 pub mod augment;
 pub mod checkpoint;
 pub mod config;
+pub mod conv;
 pub mod crops;
 pub mod discriminator;
 pub mod error;

@@ -3,13 +3,15 @@
 //! it. Trained to reconstruct each identity through its own decoder, the model swaps by decoding one identity's
 //! encoding with the other's decoder. It must not know about losses, files or optimizers.
 //!
-//! Tensors are `(batch, 3, res, res)` RGB in `[0, 1]`.
+//! Faces in and out are `(batch, 3, res, res)` RGB in `[0, 1]`; features between encoder and decoder are
+//! channels-last, as [`super::conv`] wants them.
 
 use candle_core::{Module, Result, Tensor};
-use candle_nn::{Conv2d, Linear, VarBuilder};
+use candle_nn::{Linear, VarBuilder};
 use serde::{Deserialize, Serialize};
 
 use super::config::Config;
+use super::conv::Conv;
 use super::layers::{Upscale, conv, leaky_relu};
 
 /// Which decoder: A, the star whose face is put in, or B, the identity of the footage.
@@ -31,7 +33,7 @@ impl Side {
 
 /// Strided convolutions, a dense bottleneck, and one upscale.
 pub struct Encoder {
-    convs: Vec<Conv2d>,
+    convs: Vec<Conv>,
     dense_in: Linear,
     dense_out: Linear,
     upscale: Upscale,
@@ -44,7 +46,8 @@ impl Encoder {
         let mut convs = Vec::new();
         let mut c_in = 3;
         for (i, &c) in cfg.encoder.iter().enumerate() {
-            convs.push(conv(vb.pp(format!("conv{i}")), c_in, c, 5, 2)?);
+            let k = if i == 0 { 5 } else { 3 };
+            convs.push(conv(vb.pp(format!("conv{i}")), c_in, c, k, 2)?);
             c_in = c;
         }
         let side = cfg.bottleneck_side();
@@ -61,14 +64,15 @@ impl Encoder {
 }
 
 impl Module for Encoder {
+    /// `(b, 3, res, res)` faces → `(b, 2·side, 2·side, upscale)` features.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let mut h = x.clone();
+        let mut h = x.permute((0, 2, 3, 1))?;
         for conv in &self.convs {
             h = leaky_relu(&conv.forward(&h)?)?;
         }
         let b = h.dim(0)?;
         let z = self.dense_in.forward(&h.flatten_from(1)?)?;
-        let h = self.dense_out.forward(&z)?.reshape((b, self.channels, self.side, self.side))?;
+        let h = self.dense_out.forward(&z)?.reshape((b, self.side, self.side, self.channels))?;
         self.upscale.forward(&h)
     }
 }
@@ -76,7 +80,7 @@ impl Module for Encoder {
 /// Upscales, then a 5×5 convolution to RGB through a sigmoid.
 pub struct Decoder {
     upscales: Vec<Upscale>,
-    to_rgb: Conv2d,
+    to_rgb: Conv,
 }
 
 impl Decoder {
@@ -92,12 +96,13 @@ impl Decoder {
 }
 
 impl Module for Decoder {
+    /// Encoder features → `(b, 3, res, res)` faces.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut h = x.clone();
         for up in &self.upscales {
             h = up.forward(&h)?;
         }
-        candle_nn::ops::sigmoid(&self.to_rgb.forward(&h)?)
+        candle_nn::ops::sigmoid(&self.to_rgb.forward(&h)?)?.permute((0, 3, 1, 2))
     }
 }
 

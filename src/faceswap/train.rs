@@ -270,7 +270,6 @@ pub fn train(
     let schedule = Schedule { peak: cfg.lr, warmup: cfg.warmup, total: cfg.steps };
     let g_list = g_vars.all_vars();
     let d_list = d_vars.all_vars();
-    let gan = cfg.gan_weight > 0.0;
     let mut report = TrainReport {
         step: state.step,
         losses: Vec::new(),
@@ -291,30 +290,19 @@ pub fn train(
         let lr = schedule.lr(state.step);
         let (xa, ya) = a.batch(cfg.batch, &cfg.augment, &mut state.rng, &dev)?;
         let (xb, yb) = b.batch(cfg.batch, &cfg.augment, &mut state.rng, &dev)?;
-        let rec_a = model.forward(&xa, Side::A)?;
-        let rec_b = model.forward(&xb, Side::B)?;
-        let loss_a = loss::reconstruction(&ssim, &rec_a, &ya)?;
-        let loss_b = loss::reconstruction(&ssim, &rec_b, &yb)?;
-        let mut g_loss = (&loss_a + &loss_b)?;
-        let mut gan_row = None;
-        let adv = if gan {
-            let adv = (loss::generator(&disc.a.forward(&rec_a)?)? + loss::generator(&disc.b.forward(&rec_b)?)?)?;
-            g_loss = (g_loss + (&adv * cfg.gan_weight)?)?;
-            Some(adv)
-        } else {
-            None
-        };
-        let mut grads = g_loss.backward()?;
+        let step = generator_step(&model, &disc, &ssim, [(&xa, &ya), (&xb, &yb)], cfg.gan_weight)?;
+        let mut grads = step.total.backward()?;
         optim::clip_grad_norm(&mut grads, &g_list, CLIP_NORM)?;
         opt_g.step(&grads, lr)?;
-        if let Some(adv) = adv {
-            let d_loss = (loss::discriminator(&disc.a.forward(&ya)?, &disc.a.forward(&rec_a.detach())?)?
-                + loss::discriminator(&disc.b.forward(&yb)?, &disc.b.forward(&rec_b.detach())?)?)?;
+        let mut gan_row = None;
+        if let Some(adv) = &step.adversarial {
+            let d_loss = discriminator_loss(&disc, [(&ya, &step.rec_a), (&yb, &step.rec_b)])?;
             let mut grads = d_loss.backward()?;
             optim::clip_grad_norm(&mut grads, &d_list, CLIP_NORM)?;
             opt_d.step(&grads, cfg.lr_discriminator * lr / cfg.lr)?;
             gan_row = Some((adv.to_scalar::<f32>()?, d_loss.to_scalar::<f32>()?));
         }
+        let (loss_a, loss_b) = (&step.loss_a, &step.loss_b);
         let (la, lb) = (loss_a.to_scalar::<f32>()?, loss_b.to_scalar::<f32>()?);
         state.step += 1;
 
@@ -369,6 +357,50 @@ pub fn train(
     report.elapsed_secs = (prior + started.elapsed()).as_secs_f64();
     report.ssim_075 = state.ssim_075;
     Ok(report)
+}
+
+/// The generator's side of one step: both reconstructions and their losses.
+struct GeneratorStep {
+    rec_a: Tensor,
+    rec_b: Tensor,
+    loss_a: Tensor,
+    loss_b: Tensor,
+    /// Both identities' adversarial losses, summed (without a GAN weight: none).
+    adversarial: Option<Tensor>,
+    /// `loss_a + loss_b + gan_weight · adversarial`.
+    total: Tensor,
+}
+
+/// Reconstructs each identity's warped crops through its own decoder and scores them against the unwarped ones
+/// (`[(input A, target A), (input B, target B)]`), plus the PatchGAN's opinion when `gan_weight > 0`.
+fn generator_step(
+    model: &Autoencoder,
+    disc: &Discriminators,
+    ssim: &Ssim,
+    [(xa, ya), (xb, yb)]: [(&Tensor, &Tensor); 2],
+    gan_weight: f64,
+) -> Result<GeneratorStep> {
+    let rec_a = model.forward(xa, Side::A)?;
+    let rec_b = model.forward(xb, Side::B)?;
+    let loss_a = loss::reconstruction(ssim, &rec_a, ya)?;
+    let loss_b = loss::reconstruction(ssim, &rec_b, yb)?;
+    let mut total = (&loss_a + &loss_b)?;
+    let adversarial = if gan_weight > 0.0 {
+        let adv = (loss::generator(&disc.a.forward(&rec_a)?)? + loss::generator(&disc.b.forward(&rec_b)?)?)?;
+        total = (total + (&adv * gan_weight)?)?;
+        Some(adv)
+    } else {
+        None
+    };
+    Ok(GeneratorStep { rec_a, rec_b, loss_a, loss_b, adversarial, total })
+}
+
+/// Each discriminator on its identity's real crops against the (detached) reconstructions, summed:
+/// `[(real A, reconstruction A), (real B, reconstruction B)]`.
+fn discriminator_loss(disc: &Discriminators, [(ya, ra), (yb, rb)]: [(&Tensor, &Tensor); 2]) -> Result<Tensor> {
+    let a = loss::discriminator(&disc.a.forward(ya)?, &disc.a.forward(&ra.detach())?)?;
+    let b = loss::discriminator(&disc.b.forward(yb)?, &disc.b.forward(&rb.detach())?)?;
+    Ok((a + b)?)
 }
 
 fn adam(vars: &VarMap, beta1: f64) -> Result<AdamW> {
@@ -510,4 +542,45 @@ pub fn read_csv(path: &Path) -> Vec<Row> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// candle has ops without a backward pass that silently cut gradients; every generator parameter must get one
+    /// from the generator's loss and every discriminator parameter from the discriminator's.
+    #[test]
+    fn every_generator_and_discriminator_parameter_gets_a_gradient() {
+        let dev = crate::device::device();
+        let cfg = Config::tiny();
+        let (g_vars, d_vars) = (VarMap::new(), VarMap::new());
+        let model = Autoencoder::load(VarBuilder::from_varmap(&g_vars, DType::F32, &dev), &cfg).unwrap();
+        let disc = Discriminators::load(VarBuilder::from_varmap(&d_vars, DType::F32, &dev), &cfg).unwrap();
+        layers::init_params(&g_vars, 1).unwrap();
+        layers::init_params(&d_vars, 2).unwrap();
+        let ssim = Ssim::new(32, 32, &dev).unwrap();
+        let x = |seed: u64| {
+            let mut rng = Rng::new(seed);
+            let v: Vec<f32> = (0..2 * 3 * 32 * 32).map(|_| rng.next_f32()).collect();
+            Tensor::from_vec(v, (2, 3, 32, 32), &dev).unwrap()
+        };
+        let (xa, ya, xb, yb) = (x(1), x(2), x(3), x(4));
+        let step = generator_step(&model, &disc, &ssim, [(&xa, &ya), (&xb, &yb)], 0.1).unwrap();
+        let check = |vars: &VarMap, grads: &candle_core::backprop::GradStore, what: &str| {
+            let data = vars.data().lock().unwrap();
+            assert!(data.len() >= 8, "{what}: only {} variables", data.len());
+            for (name, var) in data.iter() {
+                let g = grads.get(var).unwrap_or_else(|| panic!("{what}: no gradient for {name}"));
+                let norm = g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+                assert!(norm > 0.0 && norm.is_finite(), "{what}: gradient of {name} has norm {norm}");
+            }
+        };
+        check(&g_vars, &step.total.backward().unwrap(), "generator");
+        let d_loss = discriminator_loss(&disc, [(&ya, &step.rec_a), (&yb, &step.rec_b)]).unwrap();
+        let d_grads = d_loss.backward().unwrap();
+        check(&d_vars, &d_grads, "discriminator");
+        let leaked = g_vars.all_vars().iter().filter(|v| d_grads.get(v).is_some()).count();
+        assert_eq!(leaked, 0, "the discriminator's loss must not reach the generator");
+    }
 }
