@@ -146,6 +146,11 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Face swap: train the swapper that puts the star's face onto the archive's faces.
+    Faces {
+        #[command(subcommand)]
+        command: FacesCommand,
+    },
     /// Audition and list the voices that speak the lines (espeak-ng, and the neural Piper voice), and cast them.
     Voice {
         #[command(subcommand)]
@@ -215,6 +220,47 @@ pub enum VoiceCommand {
         script: Option<PathBuf>,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FacesCommand {
+    /// Train a face swapper (one shared encoder, a decoder per identity, PatchGAN discriminators) on two face sets:
+    /// A, the star whose face goes in, and B, the faces of the footage. It runs as a job: stopped at any moment, it
+    /// resumes from its last checkpoint. Writes models/NAME/ (weights, optimizer state, loss.csv, loss.png, a
+    /// preview.png grid of A, A→A, A→B, B, B→B, B→A, and report.json with held-out SSIM).
+    Train {
+        /// The star's face set: a folder of square PNG crops, or a cast name (cast/NAME/).
+        #[arg(long, value_name = "SET")]
+        a: String,
+        /// The other identity's face set: a folder, or a cast name.
+        #[arg(long, value_name = "SET")]
+        b: String,
+        /// The model's name; it lives in models/NAME/ (default: A's name, then "-swap").
+        #[arg(long, env = "REEL_MODEL", value_name = "NAME")]
+        name: Option<String>,
+        /// Crop size in pixels: 64 or 128.
+        #[arg(long, env = "REEL_FACE_RES", default_value_t = 64)]
+        res: u32,
+        /// Optimizer steps (default 3000).
+        #[arg(long, conflicts_with = "minutes", value_name = "N")]
+        steps: Option<u64>,
+        /// Train for this many minutes instead of a number of steps.
+        #[arg(long, value_name = "M")]
+        minutes: Option<f64>,
+        /// Weight of the adversarial (PatchGAN) loss against L1 + SSIM; 0 trains without a discriminator.
+        #[arg(long, env = "REEL_GAN_WEIGHT", default_value_t = 0.1, value_name = "W")]
+        gan_weight: f64,
+        /// Redraw preview.png every N steps.
+        #[arg(long, default_value_t = 100, value_name = "N")]
+        preview_every: u64,
+        #[arg(long, env = "REEL_SEED", default_value_t = 1337)]
+        seed: u64,
+        /// Continue from the checkpoints in models/NAME/, even from a run with other settings.
+        #[arg(long)]
+        resume: bool,
+        #[command(flatten)]
+        run: RunArgs,
     },
 }
 

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::args::{
-    ArchArg, ArchiveCommand, BriefArgs, Cli, Command, CorpusCommand, GlobalArgs, PresetArg, RunArgs, ScaleArg,
-    ShotFilters, ShotsCommand, VoiceCommand,
+    ArchArg, ArchiveCommand, BriefArgs, Cli, Command, CorpusCommand, FacesCommand, GlobalArgs, PresetArg, RunArgs,
+    ScaleArg, ShotFilters, ShotsCommand, VoiceCommand,
 };
 use crate::archive::search::Ranking;
 use crate::faces::ShotScale;
@@ -38,6 +38,12 @@ pub enum ConfigError {
     Zero,
     #[error("--limit must be at least 1 (got {0})")]
     Limit(i64),
+    #[error("--gan-weight must be a number ≥ 0 (got {0})")]
+    GanWeight(f64),
+    #[error("--res must be 64 or 128 (got {0})")]
+    FaceResolution(u32),
+    #[error("--preview-every must be at least 1")]
+    PreviewEvery,
     #[error("--val-fraction must be between 0 and 0.5 (got {0})")]
     ValFraction(f64),
     #[error("cannot resolve the database path {path}: {source}")]
@@ -131,6 +137,10 @@ pub enum Action {
         params: crate::stages::train::TrainParams,
         scheduler: SchedulerConfig,
     },
+    FacesTrain {
+        request: FacesTrainRequest,
+        scheduler: SchedulerConfig,
+    },
     ShotsQuery {
         query: crate::store::ShotQuery,
         production: Option<ProductionName>,
@@ -160,6 +170,22 @@ pub enum Action {
         name: Slug,
         json: bool,
     },
+}
+
+/// `reel faces train` validated, with the face sets still as given (a folder or a cast name; `cli/faces.rs`
+/// resolves them against the workspace).
+#[derive(Debug, Clone)]
+pub struct FacesTrainRequest {
+    pub a: String,
+    pub b: String,
+    pub model: Slug,
+    pub resolution: u32,
+    pub steps: Option<u64>,
+    pub minutes: Option<f64>,
+    pub gan_weight: f64,
+    pub preview_every: u64,
+    pub seed: u64,
+    pub resume: bool,
 }
 
 /// How a listing is printed.
@@ -235,6 +261,44 @@ impl Config {
             }
             Command::Produce { name, script, run } => {
                 Action::Produce { name: ProductionName::parse(&name)?, script, scheduler: scheduler_config(&run)? }
+            }
+            Command::Faces {
+                command:
+                    FacesCommand::Train { a, b, name, res, steps, minutes, gan_weight, preview_every, seed, resume, run },
+            } => {
+                if let Some(m) = minutes.filter(|m| m.is_nan() || *m <= 0.0) {
+                    return Err(ConfigError::Minutes(m));
+                }
+                if steps == Some(0) {
+                    return Err(ConfigError::Zero);
+                }
+                if !(gan_weight.is_finite() && gan_weight >= 0.0) {
+                    return Err(ConfigError::GanWeight(gan_weight));
+                }
+                if preview_every == 0 {
+                    return Err(ConfigError::PreviewEvery);
+                }
+                if res != 64 && res != 128 {
+                    return Err(ConfigError::FaceResolution(res));
+                }
+                let default_name = || {
+                    let stem = std::path::Path::new(&a).file_name().map(|n| n.to_string_lossy().into_owned());
+                    format!("{}-swap", stem.unwrap_or_else(|| "faces".into()))
+                };
+                let model = Slug::parse_for("model", &name.unwrap_or_else(default_name))?;
+                let request = FacesTrainRequest {
+                    a,
+                    b,
+                    model,
+                    resolution: res,
+                    steps,
+                    minutes,
+                    gan_weight,
+                    preview_every,
+                    seed,
+                    resume,
+                };
+                Action::FacesTrain { request, scheduler: scheduler_config(&run)? }
             }
             Command::Train { corpus, arch, preset, steps, minutes, model, seed, batch, resume, run } => {
                 if let Some(m) = minutes.filter(|m| m.is_nan() || *m <= 0.0) {

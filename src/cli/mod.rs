@@ -8,6 +8,7 @@ pub mod args;
 mod challenge;
 pub mod config;
 mod corpus;
+mod faces;
 mod page;
 mod produce;
 mod report;
@@ -51,6 +52,7 @@ impl Exit {
 
 /// Parses the process arguments and runs reel with the job handlers in `registry`.
 pub fn main(registry: Registry) -> ExitCode {
+    crate::device::configure_threads();
     let cli = Cli::parse();
     let config = match Config::from_cli(cli) {
         Ok(c) => c,
@@ -141,6 +143,9 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
         }
         Action::Demo { name, scheduler } => challenge::demo(&workspace, registry, &name, scheduler, plain).await,
         Action::Train { params, scheduler } => train::train(&workspace, registry, params, scheduler, plain).await,
+        Action::FacesTrain { request, scheduler } => {
+            faces::train(&workspace, registry, request, scheduler, plain).await
+        }
         Action::ShotsQuery { query, production, ranking, format } => {
             archive::query(&workspace, query, production.as_ref(), ranking, format).await
         }

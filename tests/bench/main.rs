@@ -5,8 +5,12 @@
 //! - `reel-bench fill DB --shots N --cues M`: an archive database of the given size, its dialogue drawn from real
 //!   text, for the query-latency benchmark.
 //! - `reel-bench latency DB --runs N -- ARGS...`: p50 and p99 wall time of `reel ARGS...` against DB.
+//! - `reel-bench faceset VIDEO DIR --res 64`: a face set (square PNG crops of the largest face) from a video.
+//! - `reel-bench forward [--model DIR] --res 64`: per-crop forward time of the face swapper.
 
 mod detect;
+mod faceset;
+mod faceswap;
 mod fill;
 mod latency;
 
@@ -14,6 +18,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+// The same allocator as the `reel` binary, so that timings match the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(name = "reel-bench", about = "Benchmark helpers for reel (make bench)")]
@@ -53,14 +61,66 @@ enum Command {
         #[arg(long = "query", required = true)]
         queries: Vec<String>,
     },
+    /// Write a face set (000000.png, ...: the largest face of every EVERY-th frame) from VIDEO into DIR.
+    Faceset {
+        video: PathBuf,
+        dir: PathBuf,
+        #[arg(long, default_value_t = 64)]
+        res: u32,
+        #[arg(long, default_value_t = 1)]
+        every: u64,
+        #[arg(long, default_value_t = 1000)]
+        max: usize,
+    },
+    /// Time the face swapper's forward pass per crop (a trained model folder, or a fresh model of --res).
+    Forward {
+        #[arg(long)]
+        model: Option<PathBuf>,
+        #[arg(long, default_value_t = 64)]
+        res: u32,
+        #[arg(long, default_value_t = 200)]
+        crops: usize,
+    },
+    /// Train a face-swap model on face sets A and B into OUT for M minutes (resuming OUT if it has a checkpoint).
+    Train {
+        a: PathBuf,
+        b: PathBuf,
+        out: PathBuf,
+        #[arg(long, default_value_t = 64)]
+        res: u32,
+        #[arg(long, default_value_t = 10.0)]
+        minutes: f64,
+        #[arg(long, default_value_t = 0.1)]
+        gan_weight: f64,
+        #[arg(long, default_value_t = 50)]
+        eval_every: u64,
+    },
+    /// Time training steps of a fresh face-swap model on face sets A and B.
+    TrainStep {
+        a: PathBuf,
+        b: PathBuf,
+        #[arg(long, default_value_t = 64)]
+        res: u32,
+        #[arg(long, default_value_t = 5)]
+        steps: u64,
+    },
 }
 
 fn main() -> ExitCode {
+    reel::device::configure_threads();
     let args = Args::parse();
     let result = match args.command {
         Command::Detect { file, full } => detect::run(&file, full),
         Command::Fill { db, shots, cues, text } => fill::run(&db, shots, cues, &text),
         Command::Latency { db, runs, reel, queries } => latency::run(&db, runs, &reel, &queries),
+        Command::Faceset { video, dir, res, every, max } => faceset::extract(&video, &dir, res, every, max)
+            .map(|n| serde_json::json!({ "video": video, "dir": dir, "crops": n }))
+            .map_err(anyhow::Error::msg),
+        Command::Forward { model, res, crops } => faceswap::forward(model.as_deref(), res, crops),
+        Command::TrainStep { a, b, res, steps } => faceswap::train_step(&a, &b, res, steps),
+        Command::Train { a, b, out, res, minutes, gan_weight, eval_every } => {
+            faceswap::train_run(&a, &b, &out, res, minutes, gan_weight, eval_every)
+        }
     };
     match result {
         Ok(json) => {

@@ -9,6 +9,9 @@ mod corpus;
 mod crash;
 mod embed;
 mod faces;
+#[path = "../bench/faceset.rs"]
+mod faceset;
+mod faceswap;
 #[path = "../testkit/kinds.rs"]
 mod kinds;
 mod models;

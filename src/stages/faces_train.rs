@@ -1,0 +1,162 @@
+//! Face-swap training as a job: `faces/train/<model>/run` (kind `faces.train`) trains a shared-encoder,
+//! two-decoder model on two face sets into `models/<model>/`, holding every core while it runs.
+//!
+//! As with `lm.train` (`stages/train.rs`), the trainer checkpoints as it goes (weights, both optimizers' state,
+//! step and RNG state, each written atomically), and a `.job-key` file beside the checkpoints says which job wrote
+//! them: when the same job runs again after a kill or a Ctrl-C, it resumes from the last checkpoint instead of
+//! starting over. Every crop of both face sets is an input, so changing a set re-runs the job. The declared output
+//! is `report.json`, written last, so the job is done only when training finished.
+
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::write_json;
+use crate::faceswap::{self, Config, Eval, FaceswapError, TrainConfig};
+use crate::name::Slug;
+use crate::plan::{Cost, JobSpec, Plan, PlanError};
+use crate::scheduler::{JobContext, JobError, Registry};
+
+pub const TRAIN: &str = "faces.train";
+
+pub fn register(registry: &mut Registry) {
+    registry.register(TRAIN, run);
+}
+
+pub fn namespace(model: &Slug) -> String {
+    format!("faces/train/{model}/")
+}
+
+/// `models/<model>`, relative to the workspace.
+pub fn dir(model: &Slug) -> PathBuf {
+    Path::new("models").join(model.as_str())
+}
+
+/// What `reel faces train` asks for.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FacesTrainParams {
+    pub model: String,
+    /// Face-set folders, absolute: A is the star, B the footage's identity.
+    pub a: PathBuf,
+    pub b: PathBuf,
+    pub resolution: u32,
+    pub steps: Option<u64>,
+    pub minutes: Option<f64>,
+    pub gan_weight: f64,
+    pub preview_every: u64,
+    pub seed: u64,
+    /// Continue from the checkpoints in the model folder even if another run wrote them.
+    pub resume: bool,
+}
+
+/// One job whose inputs are every crop of both sets (`a_crops`, `b_crops`, as `faceswap::faceset::crop_files`
+/// lists them).
+pub fn plan(params: &FacesTrainParams, a_crops: &[PathBuf], b_crops: &[PathBuf]) -> Result<Plan, PlanError> {
+    let model = Path::new("models").join(&params.model);
+    let mut job = JobSpec::new(format!("faces/train/{}/run", params.model), TRAIN)
+        .stage("faces")
+        .params(serde_json::to_value(params).unwrap_or_default())
+        .output(model.join(faceswap::checkpoint::REPORT))
+        .cost(Cost::All)
+        .max_attempts(2);
+    for crop in a_crops.iter().chain(b_crops) {
+        job = job.input(crop);
+    }
+    Plan::new(vec![job])
+}
+
+/// `models/<model>/report.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub model: String,
+    pub a: PathBuf,
+    pub b: PathBuf,
+    pub resolution: u32,
+    pub gan_weight: f64,
+    pub steps: u64,
+    pub crops_a: usize,
+    pub crops_b: usize,
+    pub held_out_a: usize,
+    pub held_out_b: usize,
+    /// Held-out reconstruction SSIM and sharpness at the last step.
+    pub held_out: Option<Eval>,
+    /// Step and training seconds when both identities' held-out SSIM first reached 0.75.
+    pub ssim_075: Option<(u64, f64)>,
+    pub steps_per_s: f64,
+    /// Training time across resumes.
+    pub elapsed_secs: f64,
+}
+
+fn run(ctx: &JobContext) -> Result<(), JobError> {
+    let p: FacesTrainParams = ctx.params()?;
+    let dir = ctx.output_target(0).parent().map(Path::to_path_buf).ok_or_else(|| JobError::fatal("no model folder"))?;
+    std::fs::create_dir_all(&dir).map_err(JobError::retryable)?;
+    let marker = dir.join(".job-key");
+    let ours = std::fs::read_to_string(&marker).is_ok_and(|k| k.trim() == ctx.key);
+    let resume = (p.resume || ours) && dir.join(faceswap::checkpoint::STATE).is_file();
+    crate::atomic::write(&marker, ctx.key.as_bytes()).map_err(JobError::retryable)?;
+    let model = Config::for_resolution(p.resolution).map_err(JobError::fatal)?;
+    let mut cfg = TrainConfig::new(model);
+    cfg.steps = p.steps.or(cfg.steps);
+    cfg.minutes = p.minutes;
+    if p.minutes.is_some() && p.steps.is_none() {
+        cfg.steps = None;
+    }
+    cfg.gan_weight = p.gan_weight;
+    // A checkpoint with every preview, so a killed run loses at most what the last preview shows.
+    cfg.preview_every = p.preview_every;
+    cfg.checkpoint_every = p.preview_every;
+    cfg.seed = p.seed;
+    let mut observer = Observer { ctx };
+    let report = faceswap::train(&p.a, &p.b, &cfg, &dir, resume, &mut observer).map_err(classify)?;
+    if ctx.is_cancelled() {
+        return Err(JobError::Cancelled);
+    }
+    write_json(
+        ctx,
+        0,
+        &Report {
+            model: p.model,
+            a: p.a,
+            b: p.b,
+            resolution: p.resolution,
+            gan_weight: p.gan_weight,
+            steps: report.step,
+            crops_a: report.crops_a,
+            crops_b: report.crops_b,
+            held_out_a: report.held_out_a,
+            held_out_b: report.held_out_b,
+            held_out: report.last_eval,
+            ssim_075: report.ssim_075,
+            steps_per_s: report.steps_per_s,
+            elapsed_secs: report.elapsed_secs,
+        },
+    )
+}
+
+/// Bad face sets or a mismatched checkpoint will fail again; a failed read or write may not.
+fn classify(e: FaceswapError) -> JobError {
+    match e {
+        FaceswapError::Io { .. } => JobError::retryable(e),
+        _ => JobError::fatal(e),
+    }
+}
+
+/// Forwards training progress to the scheduler's reporter, and stops cleanly (after a checkpoint) on Ctrl-C.
+struct Observer<'a> {
+    ctx: &'a JobContext,
+}
+
+impl faceswap::Observer for Observer<'_> {
+    fn step(&mut self, p: &faceswap::Progress) -> ControlFlow<()> {
+        let fraction = p.total_steps.map_or_else(
+            || p.eta.map_or(0.0, |eta| p.elapsed.as_secs_f32() / (p.elapsed + eta).as_secs_f32().max(1e-6)),
+            |t| p.step as f32 / t.max(1) as f32,
+        );
+        let detail =
+            format!("step {} loss a {:.3} b {:.3} {:.2} steps/s", p.step, p.loss_a, p.loss_b, p.steps_per_s);
+        self.ctx.progress_with(fraction, &detail);
+        if self.ctx.is_cancelled() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+    }
+}

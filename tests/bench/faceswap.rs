@@ -1,0 +1,102 @@
+//! The face swapper's speed: per-crop forward time (encoder + decoder A) one crop at a time, as a renderer swapping a
+//! single face per frame calls it, and in batches of 8; and, without a model folder, the same for a freshly
+//! initialised model of the preset (the speed does not depend on the weights).
+
+use std::path::Path;
+use std::time::Instant;
+
+use candle_core::DType;
+use candle_nn::{VarBuilder, VarMap};
+use image::RgbImage;
+use reel::faces::FaceConverter;
+use reel::faceswap::{Autoencoder, Config, Side, Swapper, layers, train};
+use serde_json::{Value, json};
+
+pub fn forward(model: Option<&Path>, res: u32, crops: usize) -> anyhow::Result<Value> {
+    let dev = reel::device::device();
+    let varmap = VarMap::new();
+    let (mut run, res): (Box<dyn FnMut(&[RgbImage]) -> anyhow::Result<()>>, u32) = match model {
+        Some(dir) => {
+            let mut swapper = Swapper::load(dir)?;
+            let res = swapper.resolution();
+            (Box::new(move |c: &[RgbImage]| Ok(swapper.convert(c).map(|_| ())?)), res)
+        }
+        None => {
+            let cfg = Config::for_resolution(res)?;
+            let model = Autoencoder::load(VarBuilder::from_varmap(&varmap, DType::F32, &dev), &cfg)?;
+            layers::init_params(&varmap, 1)?;
+            (Box::new(move |c: &[RgbImage]| Ok(train::convert(&model, c, Side::A, &dev).map(|_| ())?)), res)
+        }
+    };
+    let crop = RgbImage::from_fn(res, res, |x, y| image::Rgb([(x * 3) as u8, (y * 3) as u8, 128]));
+    let batch: Vec<RgbImage> = vec![crop.clone(); 8];
+    run(std::slice::from_ref(&crop))?; // warm up
+    let started = Instant::now();
+    for _ in 0..crops {
+        run(std::slice::from_ref(&crop))?;
+    }
+    let single_ms = started.elapsed().as_secs_f64() * 1000.0 / crops as f64;
+    let started = Instant::now();
+    let batches = crops.div_ceil(8);
+    for _ in 0..batches {
+        run(&batch)?;
+    }
+    let batched_ms = started.elapsed().as_secs_f64() * 1000.0 / (batches * 8) as f64;
+    Ok(json!({
+        "resolution": res,
+        "crops": crops,
+        "ms_per_crop_single": single_ms,
+        "ms_per_crop_batch8": batched_ms,
+        "threads": candle_core::utils::get_num_threads(),
+    }))
+}
+
+/// Seconds per training step at `res` (batch 8 per identity), over `steps` steps of a fresh model on face sets
+/// `a` and `b`, with and without the adversarial loss.
+pub fn train_step(a: &Path, b: &Path, res: u32, steps: u64) -> anyhow::Result<Value> {
+    let mut out = serde_json::Map::new();
+    for gan in [0.0, 0.1] {
+        let dir = std::env::temp_dir().join(format!("reel-bench-train-step-{}", std::process::id()));
+        let cfg = train::TrainConfig {
+            steps: Some(steps),
+            gan_weight: gan,
+            eval_every: 1000,
+            preview_every: 1000,
+            checkpoint_every: 1000,
+            ..train::TrainConfig::new(Config::for_resolution(res)?)
+        };
+        let report = train::train(a, b, &cfg, &dir, false, &mut ());
+        let _ = std::fs::remove_dir_all(&dir);
+        let report = report?;
+        out.insert(format!("s_per_step_gan_{gan}"), json!(1.0 / report.steps_per_s));
+    }
+    out.insert("resolution".into(), json!(res));
+    out.insert("batch".into(), json!(8));
+    Ok(Value::Object(out))
+}
+
+/// Trains a 64-px (or `res`) model on face sets `a` and `b` into `out` for `minutes`, evaluating held-out SSIM
+/// every `eval_every` steps, and reports when both identities first reached SSIM 0.75.
+pub fn train_run(a: &Path, b: &Path, out: &Path, res: u32, minutes: f64, gan: f64, eval_every: u64) -> anyhow::Result<Value> {
+    let cfg = train::TrainConfig {
+        steps: None,
+        minutes: Some(minutes),
+        gan_weight: gan,
+        eval_every,
+        preview_every: eval_every,
+        checkpoint_every: eval_every,
+        ..train::TrainConfig::new(Config::for_resolution(res)?)
+    };
+    let resume = out.join("state.json").is_file();
+    let report = train::train(a, b, &cfg, out, resume, &mut ())?;
+    Ok(json!({
+        "steps": report.step,
+        "elapsed_s": report.elapsed_secs,
+        "steps_per_s": report.steps_per_s,
+        "gan_weight": gan,
+        "eval": report.last_eval,
+        "ssim_075": report.ssim_075,
+        "crops": [report.crops_a, report.crops_b],
+        "held_out": [report.held_out_a, report.held_out_b],
+    }))
+}
