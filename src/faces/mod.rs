@@ -6,10 +6,17 @@
 //! pixels and store what it returns.
 
 pub mod convert;
+pub mod metrics;
+pub mod rect;
 mod scale;
+pub mod smooth;
+pub mod track;
 
 pub use convert::{ConvertError, FaceConverter};
+pub use rect::FaceBox;
 pub use scale::{ParseShotScaleError, ShotScale};
+pub use smooth::SmoothSettings;
+pub use track::{Active, Track, TrackPoint, TrackSettings, Tracker};
 
 use rustface::{Detector, ImageData};
 use serde::{Deserialize, Serialize};
