@@ -5,14 +5,19 @@
 //! the [`ShotScale`] classification. It must not decode video, touch a database, or print: callers hand it decoded
 //! pixels and store what it returns.
 
+pub mod blend;
+pub mod colour;
 pub mod convert;
+pub mod crop;
 pub mod metrics;
 pub mod rect;
 mod scale;
 pub mod smooth;
 pub mod track;
 
+pub use blend::{BlendSettings, Mask};
 pub use convert::{ConvertError, FaceConverter};
+pub use crop::{DEFAULT_MARGIN, Window};
 pub use rect::FaceBox;
 pub use scale::{ParseShotScaleError, ShotScale};
 pub use smooth::SmoothSettings;
