@@ -149,6 +149,83 @@ pub enum Command {
         #[command(subcommand)]
         command: CorpusCommand,
     },
+    /// The stars: extract a star's face set from video or pictures (cast/NAME/), and list them.
+    Cast {
+        #[command(subcommand)]
+        command: CastCommand,
+    },
+    /// Faces: extract face sets, swap faces in a video, and measure tracking jitter and swap flicker.
+    Faces {
+        #[command(subcommand)]
+        command: FacesCommand,
+    },
+}
+
+/// How faces are extracted into a face set.
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// Side of the square crops in pixels (the model's resolution).
+    #[arg(long = "res", env = "REEL_FACE_RES", default_value_t = 64, value_parser = clap::value_parser!(u32).range(64..=128))]
+    pub resolution: u32,
+    /// Run the face detector on every N-th frame only; the tracker predicts the frames between.
+    #[arg(long, env = "REEL_DETECT_EVERY", default_value_t = 1, value_name = "N")]
+    pub detect_every: u32,
+    /// Enlarge frames this many times before detection (1-4): the detector cannot see faces under 40 px, so small
+    /// faces (wide shots, old films) need 2 or more.
+    #[arg(long, env = "REEL_FACE_UPSCALE", default_value_t = 2, value_name = "N")]
+    pub upscale: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CastCommand {
+    /// Extract the face set of a star from videos and picture folders into cast/NAME/: square crops
+    /// (000000.png, ...), faces.json (where each crop came from) and sheet.png (a contact sheet to check it by eye).
+    /// It runs as a job: a set whose sources and settings are unchanged is not extracted again.
+    Add {
+        /// The star's name, e.g. `carphone`.
+        name: String,
+        /// Video files, pictures, or folders of them (searched recursively).
+        #[arg(long = "from", required = true, num_args = 1.., value_name = "VIDEO|IMAGE_DIR")]
+        from: Vec<PathBuf>,
+        #[command(flatten)]
+        extract: ExtractArgs,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// List the cast: each face set with its crops, tracks and sources.
+    List {
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FacesCommand {
+    /// Extract a face set into DIR from a video, a folder of pictures, or the archive shots a query finds (the
+    /// faces in the shots' time ranges).
+    Extract {
+        /// A video file, a picture folder, or a `reel shots query` text (when no such file exists).
+        source: String,
+        #[arg(long, short = 'o', value_name = "DIR")]
+        output: PathBuf,
+        /// With a query: how many shots to take.
+        #[arg(long, default_value_t = 20, value_name = "N")]
+        limit: i64,
+        #[command(flatten)]
+        extract: ExtractArgs,
+    },
+    /// Track the faces of VIDEO and report how many were found and the box jitter, raw and smoothed; with
+    /// --swapped, also the flicker the swapped video adds inside the face regions.
+    Report {
+        video: PathBuf,
+        /// A swapped version of VIDEO (same frames) to measure flicker in.
+        #[arg(long, value_name = "SWAPPED.mp4")]
+        swapped: Option<PathBuf>,
+        #[arg(long, env = "REEL_FACE_UPSCALE", default_value_t = 2, value_name = "N")]
+        upscale: u32,
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

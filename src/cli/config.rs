@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::args::{
-    ArchArg, ArchiveCommand, Cli, Command, CorpusCommand, GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotFilters,
-    ShotsCommand, VoiceCommand,
+    ArchArg, ArchiveCommand, CastCommand, Cli, Command, CorpusCommand, ExtractArgs, FacesCommand, GlobalArgs,
+    PresetArg, RunArgs, ScaleArg, ShotFilters, ShotsCommand, VoiceCommand,
 };
 use crate::archive::search::Ranking;
 use crate::faces::ShotScale;
@@ -36,6 +36,8 @@ pub enum ConfigError {
     Limit(i64),
     #[error("--val-fraction must be between 0 and 0.5 (got {0})")]
     ValFraction(f64),
+    #[error("--res must be 64 or 128, --detect-every at least 1, and --upscale between 1 and 4")]
+    FaceSettings,
     #[error("cannot resolve the database path {path}: {source}")]
     DbPath {
         path: std::path::PathBuf,
@@ -129,6 +131,27 @@ pub enum Action {
         name: Slug,
         json: bool,
     },
+    CastAdd {
+        name: Slug,
+        paths: Vec<std::path::PathBuf>,
+        settings: crate::faces::set::ExtractSettings,
+        scheduler: SchedulerConfig,
+    },
+    CastList {
+        json: bool,
+    },
+    FacesExtract {
+        source: String,
+        output: std::path::PathBuf,
+        limit: i64,
+        settings: crate::faces::set::ExtractSettings,
+    },
+    FacesReport {
+        video: std::path::PathBuf,
+        swapped: Option<std::path::PathBuf>,
+        upscale: u32,
+        json: bool,
+    },
 }
 
 /// How a listing is printed.
@@ -167,6 +190,8 @@ impl Config {
             Command::Archive { command: ArchiveCommand::List { json } } => Action::ArchiveList { json },
             Command::Archive { command: ArchiveCommand::Stats { json } } => Action::ArchiveStats { json },
             Command::Shots { command } => shots_action(command)?,
+            Command::Cast { command } => cast_action(command)?,
+            Command::Faces { command } => faces_action(command)?,
             Command::Voice { command: VoiceCommand::Say { text, voice, parenthetical, output } } => {
                 Action::VoiceSay { text, voice: voice.parse()?, parenthetical, output }
             }
@@ -295,6 +320,48 @@ fn corpus_action(command: CorpusCommand) -> Result<Action, ConfigError> {
         CorpusCommand::List { json } => Action::CorpusList { json },
         CorpusCommand::Stats { name, json } => Action::CorpusStats { name: Slug::parse_for("corpus", &name)?, json },
     })
+}
+
+fn cast_action(command: CastCommand) -> Result<Action, ConfigError> {
+    Ok(match command {
+        CastCommand::Add { name, from, extract, run } => Action::CastAdd {
+            name: Slug::parse_for("cast member", &name)?,
+            paths: from,
+            settings: extract_settings(&extract)?,
+            scheduler: scheduler_config(&run)?,
+        },
+        CastCommand::List { json } => Action::CastList { json },
+    })
+}
+
+fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
+    Ok(match command {
+        FacesCommand::Extract { source, output, limit, extract } => {
+            if limit < 1 {
+                return Err(ConfigError::Limit(limit));
+            }
+            Action::FacesExtract { source, output, limit, settings: extract_settings(&extract)? }
+        }
+        FacesCommand::Report { video, swapped, upscale, json } => {
+            if !(1..=4).contains(&upscale) {
+                return Err(ConfigError::FaceSettings);
+            }
+            Action::FacesReport { video, swapped, upscale, json }
+        }
+    })
+}
+
+fn extract_settings(args: &ExtractArgs) -> Result<crate::faces::set::ExtractSettings, ConfigError> {
+    if ![64, 128].contains(&args.resolution) || args.detect_every == 0 || !(1..=4).contains(&args.upscale) {
+        return Err(ConfigError::FaceSettings);
+    }
+    let mut settings = crate::faces::set::ExtractSettings {
+        resolution: args.resolution,
+        detect_every: args.detect_every,
+        ..Default::default()
+    };
+    settings.detector.upscale = args.upscale;
+    Ok(settings)
 }
 
 fn parse_name(name: Option<String>) -> Result<Option<ProductionName>, NameError> {

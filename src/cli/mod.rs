@@ -7,6 +7,7 @@ mod archive;
 pub mod args;
 pub mod config;
 mod corpus;
+mod faces;
 mod produce;
 mod report;
 mod show;
@@ -127,6 +128,16 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
         Action::ShotsShow { id, json } => archive::show(&workspace, id, json).await,
         Action::ShotsSheet { query, columns, output } => archive::sheet(&workspace, &query, columns, &output).await,
         Action::CorpusStats { name, json } => corpus::stats(&workspace, &name, json),
+        Action::CastAdd { name, paths, settings, scheduler } => {
+            faces::cast_add(&workspace, registry, &name, &paths, settings, scheduler, plain).await
+        }
+        Action::CastList { json } => faces::cast_list(&workspace, json),
+        Action::FacesExtract { source, output, limit, settings } => {
+            faces::extract(&workspace, &source, &output, limit, settings).await
+        }
+        Action::FacesReport { video, swapped, upscale, json } => {
+            faces::report(&video, swapped.as_deref(), upscale, json)
+        }
         Action::Resume { production, scheduler } => {
             let store = Store::open(workspace.db(), OpenMode::Existing).await?;
             let scope = match &production {

@@ -13,10 +13,12 @@ mod error;
 pub mod frames;
 pub mod metrics;
 pub mod rect;
+pub mod report;
 mod scale;
 pub mod set;
 pub mod smooth;
 pub mod swap;
+pub mod video;
 pub mod track;
 
 pub use blend::{BlendSettings, Mask};

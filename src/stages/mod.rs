@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod archive_embed;
 pub mod corpus;
+pub mod faces;
 pub mod film;
 pub mod train;
 pub mod voice;
@@ -16,6 +17,7 @@ pub fn registry() -> Registry {
     let mut registry = Registry::new();
     archive::register(&mut registry);
     corpus::register(&mut registry);
+    faces::register(&mut registry);
     film::register(&mut registry);
     train::register(&mut registry);
     voice::register(&mut registry);
