@@ -74,7 +74,8 @@ pub fn load_tensors(path: &Path, dev: &Device) -> Result<HashMap<String, Tensor>
     candle_core::safetensors::load_buffer(&bytes, dev).map_err(|e| LmError::corrupt(path, e))
 }
 
-fn var_tensors(varmap: &VarMap) -> Result<HashMap<String, Tensor>> {
+/// The variables of `varmap` as named tensors, ready for [`save_tensors`].
+pub fn var_tensors(varmap: &VarMap) -> Result<HashMap<String, Tensor>> {
     let data = varmap.data().lock().map_err(|_| candle_core::Error::Msg("VarMap lock poisoned".into()))?;
     Ok(data.iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect())
 }
@@ -106,14 +107,19 @@ pub fn load_state(dir: &Path) -> Result<TrainState> {
 
 /// Copies the saved weights into the variables of `varmap` (built by `Model::load` from the same config).
 pub fn load_weights_into(dir: &Path, varmap: &VarMap) -> Result<()> {
-    let path = dir.join(MODEL);
-    let tensors = load_tensors(&path, &super::device())?;
+    load_vars_into(&dir.join(MODEL), varmap)
+}
+
+/// Copies the tensors of the safetensors file at `path` into the variables of `varmap`, by name; a missing or
+/// mis-shaped tensor is [`LmError::CorruptCheckpoint`] naming the file.
+pub fn load_vars_into(path: &Path, varmap: &VarMap) -> Result<()> {
+    let tensors = load_tensors(path, &super::device())?;
     let data = varmap.data().lock().map_err(|_| candle_core::Error::Msg("VarMap lock poisoned".into()))?;
     for (name, var) in data.iter() {
-        let t = tensors.get(name).ok_or_else(|| LmError::corrupt(&path, format!("missing tensor {name}")))?;
+        let t = tensors.get(name).ok_or_else(|| LmError::corrupt(path, format!("missing tensor {name}")))?;
         if t.shape() != var.shape() {
             return Err(LmError::corrupt(
-                &path,
+                path,
                 format!("tensor {name} has shape {:?}, expected {:?}", t.shape(), var.shape()),
             ));
         }
@@ -123,9 +129,13 @@ pub fn load_weights_into(dir: &Path, varmap: &VarMap) -> Result<()> {
 }
 
 pub fn load_optimizer_into(dir: &Path, opt: &mut AdamW) -> Result<()> {
-    let path = dir.join(OPTIMIZER);
-    let tensors = load_tensors(&path, &super::device())?;
-    opt.load_state(&tensors).map_err(|e| LmError::corrupt(&path, e))
+    load_optimizer_file(&dir.join(OPTIMIZER), opt)
+}
+
+/// Restores an optimizer's state from the safetensors file at `path`.
+pub fn load_optimizer_file(path: &Path, opt: &mut AdamW) -> Result<()> {
+    let tensors = load_tensors(path, &super::device())?;
+    opt.load_state(&tensors).map_err(|e| LmError::corrupt(path, e))
 }
 
 /// Loads a model for inference: the config and the weights, read into memory (not memory-mapped, so a file changed

@@ -32,10 +32,8 @@ pub use sample::{SampleOptions, Sampler};
 pub use train::{Observer, Progress, TrainConfig, TrainReport, train};
 pub use vocab::Vocab;
 
-/// The one device the module runs on. Candle's CPU matmul already uses every core.
-pub fn device() -> candle_core::Device {
-    candle_core::Device::Cpu
-}
+/// The one device the module runs on (see [`crate::device`]).
+pub use crate::device::device;
 
 /// Test helpers shared by the module's unit tests.
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The loss-curve picture: train loss (blue) and validation loss (red) against step, with axes, a few tick labels
+//! The loss-curve picture: train loss (blue) and validation loss (red) against step (or any set of named curves), with axes, a few tick labels
 //! in a built-in 3×5 bitmap font, and a legend, written as an RGB PNG. It must not read files or know about models.
 
 use std::path::Path;
@@ -20,8 +20,10 @@ const SCALE: usize = 2;
 const WHITE: [u8; 3] = [255, 255, 255];
 const BLACK: [u8; 3] = [0, 0, 0];
 const GREY: [u8; 3] = [220, 220, 220];
-const BLUE: [u8; 3] = [40, 90, 200];
-const RED: [u8; 3] = [210, 50, 40];
+pub const BLUE: [u8; 3] = [40, 90, 200];
+pub const RED: [u8; 3] = [210, 50, 40];
+pub const GREEN: [u8; 3] = [30, 150, 60];
+pub const ORANGE: [u8; 3] = [230, 140, 20];
 
 struct Canvas {
     pixels: Vec<u8>,
@@ -110,12 +112,32 @@ fn spacing(ticks: &[f64]) -> f64 {
     }
 }
 
-/// Renders the curves as PNG bytes.
+/// One curve of a plot: its legend name, colour and `(x, y)` points; `markers` draws a dot at each point (for sparse
+/// evaluations, so that a single point still shows).
+pub struct Series<'a> {
+    pub name: &'a str,
+    pub color: [u8; 3],
+    pub points: Vec<(f64, f64)>,
+    pub markers: bool,
+}
+
+/// Renders the train (blue) and validation (red) loss curves as PNG bytes.
 pub fn render(rows: &[Row]) -> Vec<u8> {
-    let mut canvas = Canvas::new();
     let train: Vec<(f64, f64)> = rows.iter().map(|r| (r.step as f64, r.train_loss as f64)).collect();
     let val: Vec<(f64, f64)> = rows.iter().filter_map(|r| Some((r.step as f64, r.val_loss? as f64))).collect();
-    let all = train.iter().chain(&val).filter(|p| p.1.is_finite());
+    render_series(
+        &[
+            Series { name: "train", color: BLUE, points: train, markers: false },
+            Series { name: "val", color: RED, points: val, markers: true },
+        ],
+        "loss",
+    )
+}
+
+/// Renders any number of curves against step on one pair of axes, with `y_label` over the y axis, as PNG bytes.
+pub fn render_series(series: &[Series], y_label: &str) -> Vec<u8> {
+    let mut canvas = Canvas::new();
+    let all = series.iter().flat_map(|s| &s.points).filter(|p| p.1.is_finite());
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for &(x, y) in all {
         (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
@@ -151,24 +173,26 @@ pub fn render(rows: &[Row]) -> Vec<u8> {
     canvas.line((left, top), (left, bottom), BLACK);
     canvas.line((left, bottom), (right, bottom), BLACK);
     canvas.text(right - text_width("step"), bottom + 24, "step", BLACK);
-    canvas.text(4, top - 14, "loss", BLACK);
+    canvas.text(4, top - 14, y_label, BLACK);
 
-    for (points, color) in [(&train, BLUE), (&val, RED)] {
-        for w in points.windows(2) {
-            canvas.line((px(w[0].0), py(w[0].1)), (px(w[1].0), py(w[1].1)), color);
+    for s in series {
+        for w in s.points.windows(2) {
+            canvas.line((px(w[0].0), py(w[0].1)), (px(w[1].0), py(w[1].1)), s.color);
+        }
+        if s.markers {
+            for &(x, y) in &s.points {
+                for (dx, dy) in (-2..=2).flat_map(|a| (-2..=2).map(move |b| (a, b))) {
+                    canvas.set(px(x) + dx, py(y) + dy, s.color);
+                }
+            }
         }
     }
-    // Evaluations are sparse: mark each one so that a single point still shows.
-    for &(x, y) in &val {
-        for (dx, dy) in (-2..=2).flat_map(|a| (-2..=2).map(move |b| (a, b))) {
-            canvas.set(px(x) + dx, py(y) + dy, RED);
-        }
-    }
-    for (n, (name, color)) in [("train", BLUE), ("val", RED)].into_iter().enumerate() {
+    let legend_x = right - 40 - series.iter().map(|s| text_width(s.name)).max().unwrap_or(0);
+    for (n, s) in series.iter().enumerate() {
         let y = top + 8 + 16 * n as i64;
-        canvas.line((right - 90, y + 4), (right - 70, y + 4), color);
-        canvas.line((right - 90, y + 5), (right - 70, y + 5), color);
-        canvas.text(right - 62, y, name, BLACK);
+        canvas.line((legend_x - 30, y + 4), (legend_x - 10, y + 4), s.color);
+        canvas.line((legend_x - 30, y + 5), (legend_x - 10, y + 5), s.color);
+        canvas.text(legend_x, y, s.name, BLACK);
     }
     encode_png(&canvas.pixels)
 }
@@ -186,7 +210,11 @@ fn encode_png(pixels: &[u8]) -> Vec<u8> {
 }
 
 pub fn write_loss_png(path: &Path, rows: &[Row]) -> Result<()> {
-    let bytes = render(rows);
+    write_png(path, render(rows))
+}
+
+/// Writes PNG bytes made by [`render`] or [`render_series`] atomically.
+pub fn write_png(path: &Path, bytes: Vec<u8>) -> Result<()> {
     if bytes.is_empty() {
         return Err(LmError::InvalidConfig {
             field: "plot",

@@ -1,0 +1,99 @@
+//! The files of a face-swap model folder `models/NAME/`:
+//!
+//! - `config.json`: the model shapes and the training settings ([`ModelFile`]),
+//! - `model.safetensors`: encoder and both decoders (all inference needs), `discriminator.safetensors`,
+//! - `optimizer.safetensors` and `optimizer_d.safetensors`: AdamW state of the generator and the discriminators,
+//! - `state.json`: step, RNG state, elapsed time, when held-out SSIM first reached 0.75 (written last: its
+//!   presence marks a complete checkpoint),
+//! - `loss.csv`, `loss.png`, `preview.png`, and `report.json` (written by the training job when it is done).
+//!
+//! Every file is written atomically through `lm::checkpoint` (temp sibling, fsync, rename). This module must not
+//! train.
+
+use std::path::Path;
+
+use candle_nn::VarMap;
+use serde::{Deserialize, Serialize};
+
+use super::config::Config;
+use super::error::Result;
+use super::train::TrainConfig;
+use crate::lm::checkpoint as files;
+use crate::lm::optim::AdamW;
+use crate::lm::rng::Rng;
+
+pub const CONFIG: &str = "config.json";
+pub const MODEL: &str = "model.safetensors";
+pub const DISCRIMINATOR: &str = "discriminator.safetensors";
+pub const OPTIMIZER: &str = "optimizer.safetensors";
+pub const OPTIMIZER_D: &str = "optimizer_d.safetensors";
+pub const STATE: &str = "state.json";
+pub const LOSS_CSV: &str = "loss.csv";
+pub const LOSS_PNG: &str = "loss.png";
+pub const PREVIEW: &str = "preview.png";
+pub const REPORT: &str = "report.json";
+
+/// `config.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelFile {
+    pub model: Config,
+    pub train: TrainConfig,
+    /// The face-set folders the identities were trained from.
+    pub a: String,
+    pub b: String,
+}
+
+/// `state.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainState {
+    /// Optimizer updates done.
+    pub step: u64,
+    /// Batches and augmentation.
+    pub rng: Rng,
+    pub elapsed_secs: f64,
+    /// Step and training seconds at the first evaluation where both identities' held-out SSIM was ≥ 0.75.
+    pub ssim_075: Option<(u64, f64)>,
+}
+
+/// The trainable variables: the generator (encoder + decoders) and the discriminators, kept apart so each has its
+/// own optimizer and file.
+pub struct Vars<'a> {
+    pub generator: &'a VarMap,
+    pub discriminator: &'a VarMap,
+}
+
+pub struct Optimizers<'a> {
+    pub generator: &'a AdamW,
+    pub discriminator: &'a AdamW,
+}
+
+/// Writes a complete checkpoint into `dir`; `state.json` goes last.
+pub fn save(dir: &Path, file: &ModelFile, vars: &Vars, opts: &Optimizers, state: &TrainState) -> Result<()> {
+    files::save_tensors(&dir.join(MODEL), &files::var_tensors(vars.generator)?)?;
+    files::save_tensors(&dir.join(DISCRIMINATOR), &files::var_tensors(vars.discriminator)?)?;
+    files::save_tensors(&dir.join(OPTIMIZER), &opts.generator.state()?)?;
+    files::save_tensors(&dir.join(OPTIMIZER_D), &opts.discriminator.state()?)?;
+    files::write_json(&dir.join(CONFIG), file)?;
+    files::write_json(&dir.join(STATE), state)?;
+    Ok(())
+}
+
+/// Reads `config.json` and checks its model shapes.
+pub fn load_config(dir: &Path) -> Result<ModelFile> {
+    let file: ModelFile = files::read_json(&dir.join(CONFIG))?;
+    file.model.validate()?;
+    Ok(file)
+}
+
+pub fn load_state(dir: &Path) -> Result<TrainState> {
+    Ok(files::read_json(&dir.join(STATE))?)
+}
+
+/// Restores weights and optimizer states into variables built from the same config.
+pub fn load_into(dir: &Path, vars: &Vars, opt_g: &mut AdamW, opt_d: &mut AdamW) -> Result<()> {
+    files::load_vars_into(&dir.join(MODEL), vars.generator)?;
+    files::load_vars_into(&dir.join(DISCRIMINATOR), vars.discriminator)?;
+    files::load_optimizer_file(&dir.join(OPTIMIZER), opt_g)?;
+    files::load_optimizer_file(&dir.join(OPTIMIZER_D), opt_d)?;
+    Ok(())
+}

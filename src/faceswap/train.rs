@@ -1,0 +1,513 @@
+//! The training loop, short and linear: read both face sets and split off held-out crops, build or resume the
+//! model, then per step augment a batch of each identity → reconstruct each through its own decoder → L1 + SSIM (+
+//! the adversarial loss) → update the generator → update the discriminators; every N steps evaluate held-out SSIM,
+//! draw the preview grid, checkpoint, and write `loss.csv` and `loss.png`. Progress goes to an [`Observer`]; this
+//! module must not print.
+
+use std::fs;
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use candle_core::{DType, Device, Module, Tensor};
+use candle_nn::{VarBuilder, VarMap};
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+use super::augment::{self, Strength};
+use super::checkpoint::{self, ModelFile, Optimizers, TrainState, Vars};
+use super::config::Config;
+use super::crops;
+use super::discriminator::Discriminators;
+use super::error::{FaceswapError, Result};
+use super::faceset::FaceSet;
+use super::layers;
+use super::loss;
+use super::model::{Autoencoder, Side};
+use super::preview;
+use super::sharpness;
+use super::ssim::Ssim;
+use crate::lm::optim::{self, AdamW};
+use crate::lm::plot::{self, Series};
+use crate::lm::rng::Rng;
+use crate::lm::schedule::Schedule;
+
+const CLIP_NORM: f64 = 1.0;
+/// Held-out SSIM that counts as "reached" for the benchmark's time-to-quality figure.
+pub const SSIM_TARGET: f32 = 0.75;
+/// Crops per row of the preview grid.
+const PREVIEW_COLUMNS: usize = 6;
+/// Crops per forward pass when evaluating.
+const EVAL_CHUNK: usize = 32;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub model: Config,
+    /// Stop after this many optimizer steps (also the length of the cosine schedule).
+    pub steps: Option<u64>,
+    /// Stop after this many minutes of training, counted across resumes.
+    pub minutes: Option<f64>,
+    /// Crops of each identity per step.
+    pub batch: usize,
+    pub lr: f64,
+    pub lr_discriminator: f64,
+    pub warmup: u64,
+    /// Weight of the adversarial loss against the reconstruction loss; 0 trains no discriminator.
+    pub gan_weight: f64,
+    pub eval_every: u64,
+    pub preview_every: u64,
+    pub checkpoint_every: u64,
+    pub seed: u64,
+    pub augment: Strength,
+}
+
+impl TrainConfig {
+    /// Defaults for `model`, bounded at 3000 steps.
+    pub fn new(model: Config) -> TrainConfig {
+        TrainConfig {
+            model,
+            steps: Some(3000),
+            minutes: None,
+            batch: 8,
+            lr: 5e-4,
+            lr_discriminator: 2e-4,
+            warmup: 50,
+            gan_weight: 0.1,
+            eval_every: 100,
+            preview_every: 100,
+            checkpoint_every: 100,
+            seed: 0,
+            augment: Strength::default(),
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        let bad = |field, value: String, reason| Err(FaceswapError::InvalidConfig { field, value, reason });
+        self.model.validate()?;
+        if self.steps.is_none() && self.minutes.is_none() {
+            return bad("steps/minutes", "none".into(), "give a step or time budget");
+        }
+        if self.batch == 0 {
+            return bad("batch", "0".into(), "must be positive");
+        }
+        if self.eval_every == 0 || self.preview_every == 0 || self.checkpoint_every == 0 {
+            return bad("eval_every/preview_every/checkpoint_every", "0".into(), "must be positive");
+        }
+        for (field, lr) in [("lr", self.lr), ("lr_discriminator", self.lr_discriminator)] {
+            if !(lr.is_finite() && lr > 0.0) {
+                return bad(field, lr.to_string(), "must be a positive number");
+            }
+        }
+        if !(self.gan_weight.is_finite() && self.gan_weight >= 0.0) {
+            return bad("gan_weight", self.gan_weight.to_string(), "must be a number ≥ 0");
+        }
+        Ok(())
+    }
+}
+
+/// One step's progress, for a reporter to draw.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub step: u64,
+    pub total_steps: Option<u64>,
+    /// Reconstruction loss of each identity.
+    pub loss_a: f32,
+    pub loss_b: f32,
+    pub steps_per_s: f64,
+    /// Training time across resumes.
+    pub elapsed: Duration,
+    pub eta: Option<Duration>,
+}
+
+/// Receives progress. Returning `Break` from `step` stops training cleanly after a checkpoint (as Ctrl-C would).
+pub trait Observer {
+    fn step(&mut self, _progress: &Progress) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+    fn eval(&mut self, _step: u64, _eval: &Eval) {}
+    fn checkpoint(&mut self, _step: u64) {}
+}
+
+/// Observes nothing.
+impl Observer for () {}
+
+/// Held-out quality at one step.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Eval {
+    /// Mean SSIM of A→A on A's held-out crops, and of B→B on B's.
+    pub ssim_a: f32,
+    pub ssim_b: f32,
+    /// Laplacian variance of the reconstructions, and of the held-out crops themselves.
+    pub sharpness_a: f64,
+    pub sharpness_b: f64,
+    pub sharpness_real_a: f64,
+    pub sharpness_real_b: f64,
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct TrainReport {
+    /// Steps done in total, across resumes.
+    pub step: u64,
+    /// `(step, reconstruction loss A, reconstruction loss B)` for every step of this run.
+    pub losses: Vec<(u64, f32, f32)>,
+    pub last_eval: Option<Eval>,
+    pub crops_a: usize,
+    pub crops_b: usize,
+    pub held_out_a: usize,
+    pub held_out_b: usize,
+    pub elapsed_secs: f64,
+    pub steps_per_s: f64,
+    /// Step and training seconds when both held-out SSIMs first reached [`SSIM_TARGET`].
+    pub ssim_075: Option<(u64, f64)>,
+}
+
+/// One line of `loss.csv`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Row {
+    pub step: u64,
+    pub loss_a: f32,
+    pub loss_b: f32,
+    /// Adversarial losses (generator, discriminator); absent without a GAN weight.
+    pub gan: Option<(f32, f32)>,
+    pub ssim: Option<(f32, f32)>,
+    pub lr: f64,
+    pub elapsed_secs: f64,
+}
+
+/// An identity's crops, split into training and held-out.
+struct Identity {
+    set: FaceSet,
+    train: Vec<usize>,
+    held_out: Vec<usize>,
+}
+
+impl Identity {
+    fn load(dir: &Path, res: u32) -> Result<Identity> {
+        let set = FaceSet::load(dir, res)?;
+        let (train, held_out) = set.split()?;
+        Ok(Identity { set, train, held_out })
+    }
+
+    /// A batch of augmented training crops: `(input, target)` tensors.
+    fn batch(&self, n: usize, strength: &Strength, rng: &mut Rng, dev: &Device) -> Result<(Tensor, Tensor)> {
+        let res = self.set.crops[0].width() as usize;
+        let (mut inputs, mut targets) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for _ in 0..n {
+            let i = self.train[rng.below(self.train.len())];
+            let ex = augment::augment(&self.set.crops[i], strength, rng);
+            inputs.push(ex.input);
+            targets.push(ex.target);
+        }
+        Ok((crops::batch(&inputs, res, dev)?, crops::batch(&targets, res, dev)?))
+    }
+
+    fn held_out_crops(&self) -> Vec<RgbImage> {
+        self.held_out.iter().map(|&i| self.set.crops[i].clone()).collect()
+    }
+
+    /// Up to `n` crops for the preview: the held-out ones first, then training crops spread over the set.
+    fn preview_crops(&self, n: usize) -> Vec<RgbImage> {
+        let mut out = self.held_out_crops();
+        out.truncate(n);
+        let rest = n - out.len();
+        for k in 0..rest {
+            out.push(self.set.crops[self.train[k * self.train.len() / rest.max(1)]].clone());
+        }
+        out
+    }
+}
+
+/// Trains a model in `out_dir` with identity A (the star) from face set `a_dir` and B from `b_dir`. With
+/// `resume`, continues exactly from the checkpoint in `out_dir` (which must have been made with the same model,
+/// batch and seed).
+pub fn train(
+    a_dir: &Path,
+    b_dir: &Path,
+    cfg: &TrainConfig,
+    out_dir: &Path,
+    resume: bool,
+    observer: &mut dyn Observer,
+) -> Result<TrainReport> {
+    let dev = crate::device::device();
+    cfg.validate()?;
+    fs::create_dir_all(out_dir).map_err(FaceswapError::io(out_dir))?;
+    crate::lm::checkpoint::remove_stale_temps(out_dir)?;
+    let res = cfg.model.resolution;
+    let a = Identity::load(a_dir, res)?;
+    let b = Identity::load(b_dir, res)?;
+
+    let mut state = if resume {
+        check_resumable(out_dir, &checkpoint::load_config(out_dir)?, cfg)?;
+        checkpoint::load_state(out_dir)?
+    } else {
+        TrainState { step: 0, rng: Rng::new(cfg.seed), elapsed_secs: 0.0, ssim_075: None }
+    };
+    let file = ModelFile {
+        model: cfg.model.clone(),
+        train: cfg.clone(),
+        a: a_dir.display().to_string(),
+        b: b_dir.display().to_string(),
+    };
+
+    let (g_vars, d_vars) = (VarMap::new(), VarMap::new());
+    let model = Autoencoder::load(VarBuilder::from_varmap(&g_vars, DType::F32, &dev), &cfg.model)?;
+    let disc = Discriminators::load(VarBuilder::from_varmap(&d_vars, DType::F32, &dev), &cfg.model)?;
+    let mut opt_g = adam(&g_vars, 0.9)?;
+    // A lower β1 for the discriminators, as GANs usually train them (Radford et al. 2015).
+    let mut opt_d = adam(&d_vars, 0.5)?;
+    let vars = Vars { generator: &g_vars, discriminator: &d_vars };
+    let mut history = Vec::new();
+    if resume {
+        checkpoint::load_into(out_dir, &vars, &mut opt_g, &mut opt_d)?;
+        history = read_csv(&out_dir.join(checkpoint::LOSS_CSV)).into_iter().filter(|r| r.step <= state.step).collect();
+    } else {
+        layers::init_params(&g_vars, cfg.seed.wrapping_add(1))?;
+        layers::init_params(&d_vars, cfg.seed.wrapping_add(2))?;
+    }
+
+    let ssim = Ssim::new(res as usize, res as usize, &dev)?;
+    let schedule = Schedule { peak: cfg.lr, warmup: cfg.warmup, total: cfg.steps };
+    let g_list = g_vars.all_vars();
+    let d_list = d_vars.all_vars();
+    let gan = cfg.gan_weight > 0.0;
+    let mut report = TrainReport {
+        step: state.step,
+        losses: Vec::new(),
+        last_eval: None,
+        crops_a: a.set.len(),
+        crops_b: b.set.len(),
+        held_out_a: a.held_out.len(),
+        held_out_b: b.held_out.len(),
+        elapsed_secs: state.elapsed_secs,
+        steps_per_s: 0.0,
+        ssim_075: state.ssim_075,
+    };
+    let started = Instant::now();
+    let prior = Duration::from_secs_f64(state.elapsed_secs.max(0.0));
+    // `last` is decided once per step, so the step that ends the run is always evaluated and checkpointed.
+    let mut last = budget_spent(cfg, state.step, prior);
+    while !last {
+        let lr = schedule.lr(state.step);
+        let (xa, ya) = a.batch(cfg.batch, &cfg.augment, &mut state.rng, &dev)?;
+        let (xb, yb) = b.batch(cfg.batch, &cfg.augment, &mut state.rng, &dev)?;
+        let rec_a = model.forward(&xa, Side::A)?;
+        let rec_b = model.forward(&xb, Side::B)?;
+        let loss_a = loss::reconstruction(&ssim, &rec_a, &ya)?;
+        let loss_b = loss::reconstruction(&ssim, &rec_b, &yb)?;
+        let mut g_loss = (&loss_a + &loss_b)?;
+        let mut gan_row = None;
+        let adv = if gan {
+            let adv = (loss::generator(&disc.a.forward(&rec_a)?)? + loss::generator(&disc.b.forward(&rec_b)?)?)?;
+            g_loss = (g_loss + (&adv * cfg.gan_weight)?)?;
+            Some(adv)
+        } else {
+            None
+        };
+        let mut grads = g_loss.backward()?;
+        optim::clip_grad_norm(&mut grads, &g_list, CLIP_NORM)?;
+        opt_g.step(&grads, lr)?;
+        if let Some(adv) = adv {
+            let d_loss = (loss::discriminator(&disc.a.forward(&ya)?, &disc.a.forward(&rec_a.detach())?)?
+                + loss::discriminator(&disc.b.forward(&yb)?, &disc.b.forward(&rec_b.detach())?)?)?;
+            let mut grads = d_loss.backward()?;
+            optim::clip_grad_norm(&mut grads, &d_list, CLIP_NORM)?;
+            opt_d.step(&grads, cfg.lr_discriminator * lr / cfg.lr)?;
+            gan_row = Some((adv.to_scalar::<f32>()?, d_loss.to_scalar::<f32>()?));
+        }
+        let (la, lb) = (loss_a.to_scalar::<f32>()?, loss_b.to_scalar::<f32>()?);
+        state.step += 1;
+
+        let run_secs = started.elapsed().as_secs_f64();
+        report.losses.push((state.step, la, lb));
+        report.steps_per_s = report.losses.len() as f64 / run_secs.max(1e-9);
+        let elapsed = prior + started.elapsed();
+        let progress = Progress {
+            step: state.step,
+            total_steps: cfg.steps,
+            loss_a: la,
+            loss_b: lb,
+            steps_per_s: report.steps_per_s,
+            elapsed,
+            eta: eta(cfg, state.step, elapsed, run_secs / report.losses.len() as f64),
+        };
+        let stopped = observer.step(&progress).is_break();
+        last = budget_spent(cfg, state.step, elapsed) || stopped;
+
+        let mut row = Row {
+            step: state.step,
+            loss_a: la,
+            loss_b: lb,
+            gan: gan_row,
+            ssim: None,
+            lr,
+            elapsed_secs: elapsed.as_secs_f64(),
+        };
+        if state.step % cfg.eval_every == 0 || last {
+            let e = evaluate(&model, &ssim, &a, &b, &dev)?;
+            row.ssim = Some((e.ssim_a, e.ssim_b));
+            if state.ssim_075.is_none() && e.ssim_a.min(e.ssim_b) >= SSIM_TARGET {
+                state.ssim_075 = Some((state.step, elapsed.as_secs_f64()));
+            }
+            report.last_eval = Some(e);
+            observer.eval(state.step, &e);
+        }
+        history.push(row);
+        if state.step % cfg.preview_every == 0 || last {
+            write_preview(&out_dir.join(checkpoint::PREVIEW), &model, &a, &b, &dev)?;
+        }
+        if state.step % cfg.checkpoint_every == 0 || last {
+            state.elapsed_secs = (prior + started.elapsed()).as_secs_f64();
+            let opts = Optimizers { generator: &opt_g, discriminator: &opt_d };
+            checkpoint::save(out_dir, &file, &vars, &opts, &state)?;
+            write_csv(&out_dir.join(checkpoint::LOSS_CSV), &history)?;
+            plot::write_png(&out_dir.join(checkpoint::LOSS_PNG), loss_plot(&history))?;
+            observer.checkpoint(state.step);
+        }
+    }
+    report.step = state.step;
+    report.elapsed_secs = (prior + started.elapsed()).as_secs_f64();
+    report.ssim_075 = state.ssim_075;
+    Ok(report)
+}
+
+fn adam(vars: &VarMap, beta1: f64) -> Result<AdamW> {
+    let mut opt = AdamW::new(vars, 0.0)?;
+    opt.beta1 = beta1;
+    opt.beta2 = 0.999;
+    Ok(opt)
+}
+
+fn budget_spent(cfg: &TrainConfig, step: u64, elapsed: Duration) -> bool {
+    cfg.steps.is_some_and(|s| step >= s) || cfg.minutes.is_some_and(|m| elapsed.as_secs_f64() >= m * 60.0)
+}
+
+fn eta(cfg: &TrainConfig, step: u64, elapsed: Duration, secs_per_step: f64) -> Option<Duration> {
+    let by_steps = cfg.steps.map(|s| s.saturating_sub(step) as f64 * secs_per_step);
+    let by_time = cfg.minutes.map(|m| (m * 60.0 - elapsed.as_secs_f64()).max(0.0));
+    let secs = match (by_steps, by_time) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b)?,
+    };
+    secs.is_finite().then(|| Duration::from_secs_f64(secs.max(0.0)))
+}
+
+/// Runs `crops` through the encoder and `side`'s decoder, in chunks.
+pub fn convert(model: &Autoencoder, crops: &[RgbImage], side: Side, dev: &Device) -> Result<Vec<RgbImage>> {
+    let res = model.config.resolution;
+    let mut out = Vec::with_capacity(crops.len());
+    for (chunk_no, chunk) in crops.chunks(EVAL_CHUNK).enumerate() {
+        if let Some((k, c)) = chunk.iter().enumerate().find(|(_, c)| c.dimensions() != (res, res)) {
+            let index = chunk_no * EVAL_CHUNK + k;
+            return Err(FaceswapError::CropSize { index, width: c.width(), height: c.height(), res });
+        }
+        let planar: Vec<Vec<f32>> = chunk.iter().map(crops::to_planar).collect();
+        let x = crops::batch(&planar, res as usize, dev)?;
+        out.extend(crops::images(&model.forward(&x, side)?)?);
+    }
+    Ok(out)
+}
+
+/// Held-out SSIM (through 8-bit pictures, as a user would see them) and sharpness of each identity.
+fn evaluate(model: &Autoencoder, ssim: &Ssim, a: &Identity, b: &Identity, dev: &Device) -> Result<Eval> {
+    let one = |id: &Identity, side: Side| -> Result<(f32, f64, f64)> {
+        let real = id.held_out_crops();
+        let fake = convert(model, &real, side, dev)?;
+        let res = model.config.resolution as usize;
+        let to_t = |imgs: &[RgbImage]| crops::batch(&imgs.iter().map(crops::to_planar).collect::<Vec<_>>(), res, dev);
+        let score = ssim.mean(&to_t(&fake)?, &to_t(&real)?)?.to_scalar::<f32>()?;
+        Ok((score, sharpness::mean_laplacian_variance(&fake), sharpness::mean_laplacian_variance(&real)))
+    };
+    let (ssim_a, sharpness_a, sharpness_real_a) = one(a, Side::A)?;
+    let (ssim_b, sharpness_b, sharpness_real_b) = one(b, Side::B)?;
+    Ok(Eval { ssim_a, ssim_b, sharpness_a, sharpness_b, sharpness_real_a, sharpness_real_b })
+}
+
+fn write_preview(path: &Path, model: &Autoencoder, a: &Identity, b: &Identity, dev: &Device) -> Result<()> {
+    let (ca, cb) = (a.preview_crops(PREVIEW_COLUMNS), b.preview_crops(PREVIEW_COLUMNS));
+    let rows = [
+        ("a", ca.clone()),
+        ("a>a", convert(model, &ca, Side::A, dev)?),
+        ("a>b", convert(model, &ca, Side::B, dev)?),
+        ("b", cb.clone()),
+        ("b>b", convert(model, &cb, Side::B, dev)?),
+        ("b>a", convert(model, &cb, Side::A, dev)?),
+    ];
+    preview::write_png(path, &preview::grid(&rows))
+}
+
+/// Reconstruction loss of each identity per step, and held-out SSIM at each evaluation.
+fn loss_plot(rows: &[Row]) -> Vec<u8> {
+    let line = |f: &dyn Fn(&Row) -> Option<f32>| -> Vec<(f64, f64)> {
+        rows.iter().filter_map(|r| Some((r.step as f64, f(r)? as f64))).collect()
+    };
+    plot::render_series(
+        &[
+            Series { name: "loss a", color: plot::BLUE, points: line(&|r| Some(r.loss_a)), markers: false },
+            Series { name: "loss b", color: plot::GREEN, points: line(&|r| Some(r.loss_b)), markers: false },
+            Series { name: "ssim a", color: plot::RED, points: line(&|r| Some(r.ssim?.0)), markers: true },
+            Series { name: "ssim b", color: plot::ORANGE, points: line(&|r| Some(r.ssim?.1)), markers: true },
+        ],
+        "loss",
+    )
+}
+
+fn check_resumable(dir: &Path, file: &ModelFile, cfg: &TrainConfig) -> Result<()> {
+    let path = dir.join(checkpoint::CONFIG);
+    let mismatch = |field, checkpoint: String, requested: String| {
+        Err(FaceswapError::ConfigMismatch { path: path.clone(), field, checkpoint, requested })
+    };
+    if file.model != cfg.model {
+        let show = |c: &Config| format!("{} px {:?}", c.resolution, c.encoder);
+        return mismatch("model", show(&file.model), show(&cfg.model));
+    }
+    let t = &file.train;
+    for (field, was, now) in [("batch", t.batch as u64, cfg.batch as u64), ("seed", t.seed, cfg.seed)] {
+        if was != now {
+            return mismatch(field, was.to_string(), now.to_string());
+        }
+    }
+    Ok(())
+}
+
+fn write_csv(path: &Path, rows: &[Row]) -> Result<()> {
+    let mut out = String::from("step,loss_a,loss_b,gan_g,gan_d,ssim_a,ssim_b,lr,elapsed_s\n");
+    let opt = |v: Option<f32>| v.map_or(String::new(), |v| format!("{v:.6}"));
+    for r in rows {
+        out.push_str(&format!(
+            "{},{:.6},{:.6},{},{},{},{},{:.3e},{:.2}\n",
+            r.step,
+            r.loss_a,
+            r.loss_b,
+            opt(r.gan.map(|g| g.0)),
+            opt(r.gan.map(|g| g.1)),
+            opt(r.ssim.map(|s| s.0)),
+            opt(r.ssim.map(|s| s.1)),
+            r.lr,
+            r.elapsed_secs
+        ));
+    }
+    Ok(crate::lm::checkpoint::write_atomic(path, out.as_bytes())?)
+}
+
+/// Reads `loss.csv` back, skipping lines it cannot parse (the file is a log, not a source of truth).
+pub fn read_csv(path: &Path) -> Vec<Row> {
+    let Ok(text) = fs::read_to_string(path) else { return Vec::new() };
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            let num = |i: usize| f.get(i).and_then(|v| v.parse::<f32>().ok());
+            let pair = |i: usize| Some((num(i)?, num(i + 1)?));
+            Some(Row {
+                step: f.first()?.parse().ok()?,
+                loss_a: num(1)?,
+                loss_b: num(2)?,
+                gan: pair(3),
+                ssim: pair(5),
+                lr: f.get(7)?.parse().ok()?,
+                elapsed_secs: f.get(8)?.parse().ok()?,
+            })
+        })
+        .collect()
+}
