@@ -214,6 +214,24 @@ pub enum FacesCommand {
         #[command(flatten)]
         extract: ExtractArgs,
     },
+    /// Swap the faces of INPUT_VIDEO for the star of a trained face-swap model (decoder A): every tracked face is
+    /// cropped around its smoothed box, converted, colour-matched and blended back with a sigmoid mask. The output
+    /// is H.264 with the original audio copied, and says in its comment/description tags which faces are synthetic.
+    Swap {
+        input: PathBuf,
+        /// The model, models/NAME/ (see `reel faces train`).
+        #[arg(long, env = "REEL_FACE_MODEL", value_name = "NAME")]
+        model: String,
+        #[arg(long, short = 'o', value_name = "OUTPUT.mp4")]
+        output: PathBuf,
+        /// Run the face detector on every N-th frame only; the tracker predicts the frames between.
+        #[arg(long, env = "REEL_DETECT_EVERY", default_value_t = 1, value_name = "N")]
+        detect_every: u32,
+        #[arg(long, env = "REEL_FACE_UPSCALE", default_value_t = 2, value_name = "N")]
+        upscale: u32,
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
+        json: bool,
+    },
     /// Track the faces of VIDEO and report how many were found and the box jitter, raw and smoothed; with
     /// --swapped, also the flicker the swapped video adds inside the face regions.
     Report {

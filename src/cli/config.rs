@@ -146,6 +146,14 @@ pub enum Action {
         limit: i64,
         settings: crate::faces::set::ExtractSettings,
     },
+    FacesSwap {
+        input: std::path::PathBuf,
+        model: Slug,
+        output: std::path::PathBuf,
+        detect_every: u32,
+        upscale: u32,
+        json: bool,
+    },
     FacesReport {
         video: std::path::PathBuf,
         swapped: Option<std::path::PathBuf>,
@@ -341,6 +349,12 @@ fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
                 return Err(ConfigError::Limit(limit));
             }
             Action::FacesExtract { source, output, limit, settings: extract_settings(&extract)? }
+        }
+        FacesCommand::Swap { input, model, output, detect_every, upscale, json } => {
+            if detect_every == 0 || !(1..=4).contains(&upscale) {
+                return Err(ConfigError::FaceSettings);
+            }
+            Action::FacesSwap { input, model: Slug::parse_for("model", &model)?, output, detect_every, upscale, json }
         }
         FacesCommand::Report { video, swapped, upscale, json } => {
             if !(1..=4).contains(&upscale) {

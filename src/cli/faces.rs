@@ -10,7 +10,9 @@ use crate::archive::retrieve::Retriever;
 use crate::archive::search::Ranking;
 use crate::faces::report::{FacesReport, measure};
 use crate::faces::set::{self, Extracted, ExtractSettings, Manifest, SetSource};
-use crate::faces::{DEFAULT_MARGIN, Settings, TrackSettings};
+use crate::faces::video::{VideoOptions, swap_video};
+use crate::faces::{DEFAULT_MARGIN, FaceDetector, FrameSwapper, Settings, SwapSettings, TrackSettings};
+use crate::faceswap::Swapper;
 use crate::name::Slug;
 use crate::scheduler::{Registry, SchedulerConfig};
 use crate::stages::archive_embed;
@@ -234,6 +236,64 @@ pub fn report(video: &Path, swapped: Option<&Path>, upscale: u32, json: bool) ->
         );
     }
     println!("detection: {:.1} ms/frame", 1000.0 * r.detect_s / r.frames.max(1) as f64);
+    Ok(Exit::Success)
+}
+
+pub fn swap(
+    workspace: &Workspace,
+    input: &Path,
+    model: &Slug,
+    output: &Path,
+    detect_every: u32,
+    upscale: u32,
+    json: bool,
+) -> anyhow::Result<Exit> {
+    let dir = workspace.root().join("models").join(model.as_str());
+    let swapper = Swapper::load(&dir).with_context(|| format!("cannot load the face-swap model {model}"))?;
+    let detector = FaceDetector::with_settings(Settings { upscale, ..Settings::default() })?;
+    let settings = SwapSettings { detect_every, ..SwapSettings::default() };
+    let frames = FrameSwapper::new(detector, Box::new(swapper), settings)?;
+    let options = VideoOptions { identity: format!("the star of model {model}"), ..VideoOptions::default() };
+    let mut last = 0u64;
+    let mut progress = |done: u64, total: u64| {
+        if done >= last + 100 {
+            eprintln!("frame {done} of about {total}");
+            last = done;
+        }
+        ControlFlow::Continue(())
+    };
+    let r = swap_video(input, frames, output, &options, &mut progress)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(Exit::Success);
+    }
+    let s = &r.swap;
+    println!(
+        "{}: {} frames ({}x{}, {:.2} fps), {} faces swapped on {} frames in {} tracks; audio: {}",
+        r.output.display(),
+        r.frames,
+        r.width,
+        r.height,
+        r.fps,
+        s.faces_swapped,
+        s.frames_swapped,
+        s.tracks.len(),
+        r.audio_codec.as_deref().map_or("none".to_string(), |c| format!("{c}, {} packets copied", r.audio_packets))
+    );
+    let per = |secs: f64| 1000.0 * secs / r.frames.max(1) as f64;
+    println!(
+        "  per frame: detect {:.1} ms, model {:.1} ms, crop/colour/blend {:.1} ms; {:.1} frames/s without decode and          encode, {:.1} s in all",
+        per(s.detect_s),
+        per(s.convert_s),
+        per(s.blend_s),
+        s.fps(),
+        r.wall_s
+    );
+    println!("  jitter raw {:.3} -> smoothed {:.3} px/frame", r.jitter.raw, r.jitter.smoothed);
+    if let Some(f) = r.flicker {
+        println!("  flicker in face regions: swapped {:.3}, original {:.3}, added {:+.3}", f.swapped, f.original, f.added);
+    }
+    println!("  disclosure tag: {}", r.disclosure);
     Ok(Exit::Success)
 }
 

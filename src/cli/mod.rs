@@ -135,6 +135,9 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
         Action::FacesExtract { source, output, limit, settings } => {
             faces::extract(&workspace, &source, &output, limit, settings).await
         }
+        Action::FacesSwap { input, model, output, detect_every, upscale, json } => {
+            faces::swap(&workspace, &input, &model, &output, detect_every, upscale, json)
+        }
         Action::FacesReport { video, swapped, upscale, json } => {
             faces::report(&video, swapped.as_deref(), upscale, json)
         }

@@ -36,6 +36,8 @@ pub struct FacesReport {
     pub flicker: Option<Flicker>,
     /// Seconds in the detector.
     pub detect_s: f64,
+    /// Every track with its raw and smoothed boxes per frame.
+    pub track_points: Vec<super::track::Track>,
 }
 
 /// Tracks the faces of `video` and measures their jitter; with `swapped`, also the flicker that the swapped video adds
@@ -88,5 +90,6 @@ pub fn measure(
         jitter: track_jitter(&tracks),
         flicker: swapped.map(|_| meter.result()),
         detect_s,
+        track_points: tracks,
     })
 }

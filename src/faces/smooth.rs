@@ -25,7 +25,7 @@ pub struct SmoothSettings {
 
 impl Default for SmoothSettings {
     fn default() -> Self {
-        SmoothSettings { min_cutoff: 0.5, beta: 8.0, d_cutoff: 0.5, size_cutoff_factor: 0.6 }
+        SmoothSettings { min_cutoff: 0.3, beta: 4.0, d_cutoff: 0.3, size_cutoff_factor: 0.6 }
     }
 }
 
