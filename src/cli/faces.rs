@@ -282,7 +282,8 @@ pub fn swap(
     );
     let per = |secs: f64| 1000.0 * secs / r.frames.max(1) as f64;
     println!(
-        "  per frame: detect {:.1} ms, model {:.1} ms, crop/colour/blend {:.1} ms; {:.1} frames/s without decode and          encode, {:.1} s in all",
+        "  per frame: detect {:.1} ms, model {:.1} ms, crop/colour/blend {:.1} ms; {:.1} frames/s without decode \
+         and encode, {:.1} s in all",
         per(s.detect_s),
         per(s.convert_s),
         per(s.blend_s),
