@@ -4,9 +4,12 @@
 //! - `reel-bench detect FILE`: reel's shot detection alone (probe, scan, boundaries), timed.
 //! - `reel-bench fill DB --shots N --cues M`: an archive database of the given size, its dialogue drawn from real
 //!   text, for the query-latency benchmark.
+//! - `reel-bench faces FILE`: face-swap throughput at 64 px, decode and encode excluded, detection, model and blend
+//!   timed separately.
 //! - `reel-bench latency DB --runs N -- ARGS...`: p50 and p99 wall time of `reel ARGS...` against DB.
 
 mod detect;
+mod faces;
 mod fill;
 mod latency;
 
@@ -42,6 +45,18 @@ enum Command {
         #[arg(long, required = true, num_args = 1..)]
         text: Vec<PathBuf>,
     },
+    /// Swap the faces of every frame of FILE (decoded first, not timed) and print frames/s and the time per frame
+    /// of detection, model and blend.
+    Faces {
+        file: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        detect_every: u32,
+        #[arg(long, default_value_t = 2)]
+        upscale: u32,
+        /// Training steps for the benchmark's model (inference time does not depend on them).
+        #[arg(long, default_value_t = 2)]
+        train_steps: u64,
+    },
     /// Run `reel ARGS...` RUNS times per query against DB and print latency percentiles.
     Latency {
         db: PathBuf,
@@ -60,6 +75,9 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::Detect { file, full } => detect::run(&file, full),
         Command::Fill { db, shots, cues, text } => fill::run(&db, shots, cues, &text),
+        Command::Faces { file, detect_every, upscale, train_steps } => {
+            faces::run(&file, detect_every, upscale, train_steps)
+        }
         Command::Latency { db, runs, reel, queries } => latency::run(&db, runs, &reel, &queries),
     };
     match result {
