@@ -9,7 +9,7 @@ use super::{Exit, run_jobs};
 use crate::archive::retrieve::Retriever;
 use crate::archive::search::Ranking;
 use crate::faces::report::{FacesReport, measure};
-use crate::faces::set::{self, Extracted, ExtractSettings, Manifest, SetSource};
+use crate::faces::set::{self, ExtractSettings, Extracted, Manifest, SetSource};
 use crate::faces::video::{VideoOptions, swap_video};
 use crate::faces::{DEFAULT_MARGIN, FaceDetector, FrameSwapper, Settings, SwapSettings, TrackSettings};
 use crate::faceswap::Swapper;
@@ -144,7 +144,10 @@ pub async fn extract(
 /// The time ranges of the archive shots that `query` finds (with at least one face on their keyframe).
 async fn shot_sources(workspace: &Workspace, query: &str, limit: i64) -> anyhow::Result<Vec<SetSource>> {
     if !workspace.db().is_file() {
-        anyhow::bail!("{query:?} is no file, and there is no archive to search for it (no {})", workspace.db().display());
+        anyhow::bail!(
+            "{query:?} is no file, and there is no archive to search for it (no {})",
+            workspace.db().display()
+        );
     }
     let store = Store::open(workspace.db(), OpenMode::Existing).await?;
     let model_dir = archive_embed::model_dir();
@@ -223,7 +226,10 @@ pub fn report(video: &Path, swapped: Option<&Path>, upscale: u32, json: bool) ->
         r.jitter.raw, r.jitter.smoothed, r.jitter.reduction
     );
     for t in &r.jitter.tracks {
-        println!("  track {}: {} frames, {:.0} px, raw {:.3}, smoothed {:.3}", t.track, t.frames, t.face_px, t.raw, t.smoothed);
+        println!(
+            "  track {}: {} frames, {:.0} px, raw {:.3}, smoothed {:.3}",
+            t.track, t.frames, t.face_px, t.raw, t.smoothed
+        );
     }
     if let (Some(f), Some(s)) = (r.flicker, &r.swapped) {
         println!(
@@ -292,7 +298,10 @@ pub fn swap(
     );
     println!("  jitter raw {:.3} -> smoothed {:.3} px/frame", r.jitter.raw, r.jitter.smoothed);
     if let Some(f) = r.flicker {
-        println!("  flicker in face regions: swapped {:.3}, original {:.3}, added {:+.3}", f.swapped, f.original, f.added);
+        println!(
+            "  flicker in face regions: swapped {:.3}, original {:.3}, added {:+.3}",
+            f.swapped, f.original, f.added
+        );
     }
     println!("  disclosure tag: {}", r.disclosure);
     Ok(Exit::Success)

@@ -113,9 +113,9 @@ pub fn paste(frame: &mut RgbImage, window: &Window, face: &RgbImage, mask: &Mask
             }
             let src = sample(face, u, v);
             let dst = frame.get_pixel_mut(x, y);
-            for k in 0..3 {
-                let mixed = alpha * src[k] + (1.0 - alpha) * f32::from(dst.0[k]);
-                dst.0[k] = mixed.round().clamp(0.0, 255.0) as u8;
+            for (d, s) in dst.0.iter_mut().zip(src) {
+                let mixed = alpha * s + (1.0 - alpha) * f32::from(*d);
+                *d = mixed.round().clamp(0.0, 255.0) as u8;
             }
         }
     }

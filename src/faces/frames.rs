@@ -40,9 +40,8 @@ impl VideoFrames {
             .scale_rgb(self.probe.width, &mut self.buffer)
             .map_err(|e| FacesError::Decode { path: self.path.clone(), reason: e.to_string() })?;
         let (w, h) = (self.buffer.width as u32, self.buffer.height as u32);
-        let picture = RgbImage::from_raw(w, h, std::mem::take(&mut self.buffer.data)).ok_or_else(|| {
-            FacesError::Decode { path: self.path.clone(), reason: format!("short {w}x{h} picture") }
-        })?;
+        let picture = RgbImage::from_raw(w, h, std::mem::take(&mut self.buffer.data))
+            .ok_or_else(|| FacesError::Decode { path: self.path.clone(), reason: format!("short {w}x{h} picture") })?;
         Ok(Some((info, picture)))
     }
 }

@@ -20,17 +20,17 @@ mod scale;
 pub mod set;
 pub mod smooth;
 pub mod swap;
-pub mod video;
 pub mod track;
+pub mod video;
 
 pub use blend::{BlendSettings, Mask};
 pub use convert::{ConvertError, FaceConverter};
 pub use crop::{DEFAULT_MARGIN, Window};
 pub use error::FacesError;
-pub use swap::{FrameSwapper, SwapReport, SwapSettings, SwappedFace};
 pub use rect::FaceBox;
 pub use scale::{ParseShotScaleError, ShotScale};
 pub use smooth::SmoothSettings;
+pub use swap::{FrameSwapper, SwapReport, SwapSettings, SwappedFace};
 pub use track::{Active, Track, TrackPoint, TrackSettings, Tracker};
 
 use rustface::{Detector, ImageData};

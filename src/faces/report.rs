@@ -69,7 +69,10 @@ pub fn measure(
         if let Some(other) = other.as_mut() {
             let Some((_, swapped_picture)) = other.next_frame()? else {
                 let path = swapped.map(Path::to_path_buf).unwrap_or_default();
-                return Err(FacesError::Decode { path, reason: format!("ends after {} frames, before its source", count - 1) });
+                return Err(FacesError::Decode {
+                    path,
+                    reason: format!("ends after {} frames, before its source", count - 1),
+                });
             };
             let regions: Vec<FaceBox> = active.iter().map(|a| Window::around(&a.smoothed, margin).rect()).collect();
             meter.add(&picture, &swapped_picture, &regions);

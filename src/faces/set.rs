@@ -67,7 +67,11 @@ pub struct DetectorSettings {
 impl Default for DetectorSettings {
     fn default() -> Self {
         let d = Settings::default();
-        DetectorSettings { min_face_fraction: d.min_face_fraction, score_threshold: d.score_threshold, upscale: d.upscale }
+        DetectorSettings {
+            min_face_fraction: d.min_face_fraction,
+            score_threshold: d.score_threshold,
+            upscale: d.upscale,
+        }
     }
 }
 
@@ -322,9 +326,8 @@ fn picture(
     summary: &mut SourceSummary,
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Track>, FacesError> {
-    let img = image::open(&source.path)
-        .map_err(|e| FacesError::Image { path: source.path.clone(), source: e })?
-        .to_rgb8();
+    let img =
+        image::open(&source.path).map_err(|e| FacesError::Image { path: source.path.clone(), source: e })?.to_rgb8();
     let (w, h) = img.dimensions();
     summary.width = w;
     summary.height = h;
@@ -468,14 +471,14 @@ pub fn write(dir: &Path, extracted: &Extracted) -> Result<(), FacesError> {
             let path = temp.join(&record.file);
             crop.save_with_format(&path, image::ImageFormat::Png).map_err(|e| FacesError::Image { path, source: e })?;
         }
-        let json = serde_json::to_vec_pretty(&extracted.manifest).map_err(|e| FacesError::NotASet {
-            path: temp.join(MANIFEST),
-            reason: e.to_string(),
-        })?;
+        let json = serde_json::to_vec_pretty(&extracted.manifest)
+            .map_err(|e| FacesError::NotASet { path: temp.join(MANIFEST), reason: e.to_string() })?;
         std::fs::write(temp.join(MANIFEST), json).map_err(|e| FacesError::io(temp.join(MANIFEST), "writing", e))?;
         if let Some(sheet) = contact_sheet(extracted, 10, 120) {
             let path = temp.join(SHEET);
-            sheet.save_with_format(&path, image::ImageFormat::Png).map_err(|e| FacesError::Image { path, source: e })?;
+            sheet
+                .save_with_format(&path, image::ImageFormat::Png)
+                .map_err(|e| FacesError::Image { path, source: e })?;
         }
         if dir.exists() {
             std::fs::rename(dir, &old).map_err(|e| FacesError::io(dir, "moving the old set aside", e))?;
@@ -496,8 +499,10 @@ pub fn write(dir: &Path, extracted: &Extracted) -> Result<(), FacesError> {
 /// Reads the manifest of the face set at `dir`.
 pub fn read_manifest(dir: &Path) -> Result<Manifest, FacesError> {
     let path = dir.join(MANIFEST);
-    let bytes = std::fs::read(&path).map_err(|e| FacesError::NotASet { path: dir.to_path_buf(), reason: format!("{}: {e}", path.display()) })?;
-    serde_json::from_slice(&bytes).map_err(|e| FacesError::NotASet { path: dir.to_path_buf(), reason: format!("{}: {e}", path.display()) })
+    let bytes = std::fs::read(&path)
+        .map_err(|e| FacesError::NotASet { path: dir.to_path_buf(), reason: format!("{}: {e}", path.display()) })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| FacesError::NotASet { path: dir.to_path_buf(), reason: format!("{}: {e}", path.display()) })
 }
 
 #[cfg(test)]
@@ -544,7 +549,8 @@ mod tests {
             std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         names.sort();
         assert_eq!(names, ["000000.png", "000001.png", "000002.png", "faces.json", "sheet.png"]);
-        let leftovers: Vec<_> = std::fs::read_dir(dir.parent().unwrap()).unwrap().flatten().map(|e| e.file_name()).collect();
+        let leftovers: Vec<_> =
+            std::fs::read_dir(dir.parent().unwrap()).unwrap().flatten().map(|e| e.file_name()).collect();
         assert_eq!(leftovers.len(), 1, "no temp or old folders left: {leftovers:?}");
         let manifest = read_manifest(&dir).unwrap();
         assert_eq!(manifest.faces.len(), 3);
@@ -570,7 +576,8 @@ mod tests {
         let b = RgbImage::from_pixel(4, 4, Rgb([13, 10, 16]));
         assert_eq!(mean_abs_diff(&a, &b), 3.0);
         assert_eq!(luma_std(&a), 0.0);
-        let checker = RgbImage::from_fn(4, 4, |x, y| if (x + y) % 2 == 0 { Rgb([0, 0, 0]) } else { Rgb([200, 200, 200]) });
+        let checker =
+            RgbImage::from_fn(4, 4, |x, y| if (x + y) % 2 == 0 { Rgb([0, 0, 0]) } else { Rgb([200, 200, 200]) });
         assert!((luma_std(&checker) - 100.0).abs() < 0.5);
     }
 }

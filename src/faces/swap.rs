@@ -11,6 +11,7 @@ use std::time::Instant;
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
+use super::FaceDetector;
 use super::blend::{BlendSettings, Mask};
 use super::colour::match_colour;
 use super::convert::FaceConverter;
@@ -18,7 +19,6 @@ use super::crop::{self, DEFAULT_MARGIN, Window};
 use super::error::FacesError;
 use super::rect::FaceBox;
 use super::track::{Track, TrackSettings, Tracker};
-use super::FaceDetector;
 
 /// How faces are swapped.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -121,7 +121,12 @@ impl FrameSwapper {
 
     /// Replaces the faces in `picture` (frame number `frame` at `time_s` seconds) and returns what it replaced.
     /// Frames must come in order; a track needs `min_hits` detections before its face is swapped.
-    pub fn swap_frame(&mut self, frame: u64, time_s: f64, picture: &mut RgbImage) -> Result<Vec<SwappedFace>, FacesError> {
+    pub fn swap_frame(
+        &mut self,
+        frame: u64,
+        time_s: f64,
+        picture: &mut RgbImage,
+    ) -> Result<Vec<SwappedFace>, FacesError> {
         let started = Instant::now();
         let detect = self.report.frames.is_multiple_of(u64::from(self.settings.detect_every));
         let detections: Option<Vec<FaceBox>> = if detect {
@@ -162,8 +167,11 @@ impl FrameSwapper {
 
         let started = Instant::now();
         for ((face, original), swapped) in faces.iter().zip(&crops).zip(&converted) {
-            let swapped =
-                if self.settings.colour_match { match_colour(swapped, original, Some(&self.mask)) } else { swapped.clone() };
+            let swapped = if self.settings.colour_match {
+                match_colour(swapped, original, Some(&self.mask))
+            } else {
+                swapped.clone()
+            };
             crop::paste(picture, &face.window, &swapped, &self.mask);
         }
         self.report.blend_s += started.elapsed().as_secs_f64();

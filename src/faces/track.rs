@@ -154,7 +154,12 @@ impl Tracker {
                 let gap = frame.saturating_sub(at).max(1) as f32;
                 let (pcx, pcy) = prev.centre();
                 let (cx, cy) = raw.centre();
-                let step = [(cx - pcx) / gap, (cy - pcy) / gap, (raw.width - prev.width) / gap, (raw.height - prev.height) / gap];
+                let step = [
+                    (cx - pcx) / gap,
+                    (cy - pcy) / gap,
+                    (raw.width - prev.width) / gap,
+                    (raw.height - prev.height) / gap,
+                ];
                 let first = live.hits == 1;
                 for (v, s) in live.velocity.iter_mut().zip(step) {
                     *v = if first { s } else { 0.5 * *v + 0.5 * s };
@@ -184,7 +189,10 @@ impl Tracker {
                 let id = self.next_id;
                 self.next_id += 1;
                 self.live.push(Live {
-                    track: Track { id, points: vec![TrackPoint { frame, time_s, raw: *det, smoothed, detected: true }] },
+                    track: Track {
+                        id,
+                        points: vec![TrackPoint { frame, time_s, raw: *det, smoothed, detected: true }],
+                    },
                     smoother,
                     last: (*det, frame),
                     velocity: [0.0; 4],
@@ -307,7 +315,10 @@ mod tests {
             eprintln!("speed {speed}: lag mean {mean:.2} max {max:.2} px");
             // The lag of a one-euro filter in steady motion is bounded by height / (2π beta) whatever the speed.
             // 4 % of the face height is well inside the crop's 25 % margin.
-            assert!(mean < 0.04 * 80.0 && max < 0.055 * 80.0, "speed {speed}: lag mean {mean} max {max} px, 80-px face");
+            assert!(
+                mean < 0.04 * 80.0 && max < 0.055 * 80.0,
+                "speed {speed}: lag mean {mean} max {max} px, 80-px face"
+            );
             if speed >= 12.0 {
                 assert!(mean < 0.3 * speed, "speed {speed}: mean lag {mean} px is over 0.3 frames of motion");
             }

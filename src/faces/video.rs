@@ -107,8 +107,8 @@ pub fn swap_video(
     };
     let mut audio = AudioCopy::open(input)?;
     let video_tb = audio.video_time_base(probe.video_stream);
-    let mut muxer = Muxer::create(&temp, first_picture.dimensions(), video_tb, probe.fps, options, audio.stream())
-        .map_err(|e| enc(e))?;
+    let mut muxer =
+        Muxer::create(&temp, first_picture.dimensions(), video_tb, probe.fps, options, audio.stream()).map_err(enc)?;
 
     let mut meter = options.measure_flicker.then(FlickerMeter::new);
     let mut next = Some((first_info, first_picture));
@@ -123,21 +123,21 @@ pub fn swap_video(
                 meter.add(&original, &picture, &regions);
             }
             let pts = info.pts.unwrap_or_else(|| (info.time_s / f64::from(video_tb)).round() as i64);
-            audio.write_until(&mut muxer, info.time_s + 0.5).map_err(|e| enc(e))?;
-            muxer.push_video(&picture, pts).map_err(|e| enc(e))?;
+            audio.write_until(&mut muxer, info.time_s + 0.5).map_err(enc)?;
+            muxer.push_video(&picture, pts).map_err(enc)?;
             count += 1;
             if count.is_multiple_of(10) && progress(count, probe.frame_count.max(count)).is_break() {
                 break;
             }
             next = frames.next_frame()?;
         }
-        audio.write_until(&mut muxer, f64::INFINITY).map_err(|e| enc(e))?;
+        audio.write_until(&mut muxer, f64::INFINITY).map_err(enc)?;
         Ok(())
     })();
     let (swap, tracks) = swapper.finish();
     let text = disclosure(&options.identity, &swap, &tracks);
     metadata_tracks.extend(tracks);
-    let finished = result.and_then(|()| muxer.finish(&text).map_err(|e| enc(e)));
+    let finished = result.and_then(|()| muxer.finish(&text).map_err(enc));
     if let Err(e) = finished {
         let _ = std::fs::remove_file(&temp);
         return Err(e);
@@ -357,4 +357,3 @@ impl Muxer {
         self.output.write_trailer().map_err(|e| format!("cannot finish the file: {e}"))
     }
 }
-

@@ -94,7 +94,12 @@ fn extract(ctx: &JobContext) -> Result<(), JobError> {
             .iter()
             .map(|s| match &s.error {
                 Some(e) => e.clone(),
-                None => format!("{}: {} frames searched, {} faces detected", s.path.display(), s.frames_searched, s.detections),
+                None => format!(
+                    "{}: {} frames searched, {} faces detected",
+                    s.path.display(),
+                    s.frames_searched,
+                    s.detections
+                ),
             })
             .collect();
         return Err(JobError::fatal(format!("no usable face in the sources of cast {}: {}", p.name, why.join("; "))));

@@ -151,7 +151,8 @@ fn reel_faces_swap_with_a_tiny_model_trained_a_few_steps() {
     dir.reel().args(["faces", "extract"]).arg(&input).args(["-o", "sets/a"]).success();
     let a = dir.path().join("sets/a");
     let model_dir = dir.path().join("models/tiny");
-    let mut cfg = reel::faceswap::TrainConfig::new(reel::faceswap::Config { resolution: 64, ..reel::faceswap::Config::tiny() });
+    let mut cfg =
+        reel::faceswap::TrainConfig::new(reel::faceswap::Config { resolution: 64, ..reel::faceswap::Config::tiny() });
     cfg.steps = Some(12);
     cfg.batch = 4;
     cfg.eval_every = 6;

@@ -46,8 +46,14 @@ fn cast_add_carphone_makes_a_face_set_job_and_lists_it() {
     let source = &manifest.sources[0];
     eprintln!(
         "carphone: {} frames, {} detections, {} tracks, {} crops kept, dropped {:?}, jitter {:.3} -> {:.3} (x{:.2})",
-        source.frames, source.detections, source.tracks, source.kept, manifest.dropped,
-        source.jitter.raw, source.jitter.smoothed, source.jitter.reduction
+        source.frames,
+        source.detections,
+        source.tracks,
+        source.kept,
+        manifest.dropped,
+        source.jitter.raw,
+        source.jitter.smoothed,
+        source.jitter.reduction
     );
     // One man in close-up for 120 frames: the detector finds him on nearly every frame, as one track.
     assert_eq!(source.frames, 120);
@@ -97,8 +103,14 @@ fn chaplin_faces_are_found_with_the_upscale_and_smoothed() {
     let source = &manifest.sources[0];
     eprintln!(
         "chaplin: {} frames, {} detections, {} tracks, {} crops kept, dropped {:?}, jitter {:.3} -> {:.3} (x{:.2})",
-        source.frames, source.detections, source.tracks, source.kept, manifest.dropped,
-        source.jitter.raw, source.jitter.smoothed, source.jitter.reduction
+        source.frames,
+        source.detections,
+        source.tracks,
+        source.kept,
+        manifest.dropped,
+        source.jitter.raw,
+        source.jitter.smoothed,
+        source.jitter.reduction
     );
     assert_eq!(source.frames, 241);
     // Measured: 111 detections on 241 frames with the 2x upscale (87 without it), in 7 tracks.

@@ -8,8 +8,8 @@ mod corpus;
 mod crash;
 mod embed;
 mod faces;
-mod faceset;
 mod faces_swap;
+mod faceset;
 #[path = "../testkit/kinds.rs"]
 mod kinds;
 mod models;
