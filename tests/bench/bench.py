@@ -245,6 +245,10 @@ def section_faces():
         "Command: `reel-bench faces FILE --detect-every N --upscale U` (via `make bench BENCH=faces`).",
         "",
         *rows,
+        "",
+        "Load averages (1, 5, 15 min) at the end of the run: {:.1}, {:.1}, {:.1} on {} cores; above the core count,".format(
+            *os.getloadavg(), os.cpu_count()),
+        "other processes shared the CPU and every time above is inflated by them.",
     ])
 
 
