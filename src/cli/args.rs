@@ -146,11 +146,6 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
-    /// Face swap: train the swapper that puts the star's face onto the archive's faces.
-    Faces {
-        #[command(subcommand)]
-        command: FacesCommand,
-    },
     /// Audition and list the voices that speak the lines (espeak-ng, and the neural Piper voice), and cast them.
     Voice {
         #[command(subcommand)]
@@ -160,6 +155,139 @@ pub enum Command {
     Corpus {
         #[command(subcommand)]
         command: CorpusCommand,
+    },
+    /// The stars: extract a star's face set from video or pictures (cast/NAME/), and list them.
+    Cast {
+        #[command(subcommand)]
+        command: CastCommand,
+    },
+    /// Faces: extract face sets, train the swapper that puts the star's face onto the footage's, swap faces in a
+    /// video, and measure tracking jitter and swap flicker.
+    Faces {
+        #[command(subcommand)]
+        command: FacesCommand,
+    },
+}
+
+/// How faces are extracted into a face set.
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// Side of the square crops in pixels (the model's resolution).
+    #[arg(long = "res", env = "REEL_FACE_RES", default_value_t = 64, value_parser = clap::value_parser!(u32).range(64..=128))]
+    pub resolution: u32,
+    /// Run the face detector on every N-th frame only; the tracker predicts the frames between.
+    #[arg(long, env = "REEL_DETECT_EVERY", default_value_t = 1, value_name = "N")]
+    pub detect_every: u32,
+    /// Enlarge frames this many times before detection (1-4): the detector cannot see faces under 40 px, so small
+    /// faces (wide shots, old films) need 2 or more.
+    #[arg(long, env = "REEL_FACE_UPSCALE", default_value_t = 2, value_name = "N")]
+    pub upscale: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CastCommand {
+    /// Extract the face set of a star from videos and picture folders into cast/NAME/: square crops
+    /// (000000.png, ...), faces.json (where each crop came from) and sheet.png (a contact sheet to check it by eye).
+    /// It runs as a job: a set whose sources and settings are unchanged is not extracted again.
+    Add {
+        /// The star's name, e.g. `carphone`.
+        name: String,
+        /// Video files, pictures, or folders of them (searched recursively).
+        #[arg(long = "from", required = true, num_args = 1.., value_name = "VIDEO|IMAGE_DIR")]
+        from: Vec<PathBuf>,
+        #[command(flatten)]
+        extract: ExtractArgs,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// List the cast: each face set with its crops, tracks and sources.
+    List {
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FacesCommand {
+    /// Extract a face set into DIR from a video, a folder of pictures, or the archive shots a query finds (the
+    /// faces in the shots' time ranges).
+    Extract {
+        /// A video file, a picture folder, or a `reel shots query` text (when no such file exists).
+        source: String,
+        #[arg(long, short = 'o', value_name = "DIR")]
+        output: PathBuf,
+        /// With a query: how many shots to take.
+        #[arg(long, default_value_t = 20, value_name = "N")]
+        limit: i64,
+        #[command(flatten)]
+        extract: ExtractArgs,
+    },
+    /// Swap the faces of INPUT_VIDEO for the star of a trained face-swap model (decoder A): every tracked face is
+    /// cropped around its smoothed box, converted, colour-matched and blended back with a sigmoid mask. The output
+    /// is H.264 with the original audio copied, and says in its comment/description tags which faces are synthetic.
+    Swap {
+        input: PathBuf,
+        /// The model, models/NAME/ (see `reel faces train`).
+        #[arg(long, env = "REEL_FACE_MODEL", value_name = "NAME")]
+        model: String,
+        #[arg(long, short = 'o', value_name = "OUTPUT.mp4")]
+        output: PathBuf,
+        /// Run the face detector on every N-th frame only; the tracker predicts the frames between.
+        #[arg(long, env = "REEL_DETECT_EVERY", default_value_t = 1, value_name = "N")]
+        detect_every: u32,
+        #[arg(long, env = "REEL_FACE_UPSCALE", default_value_t = 2, value_name = "N")]
+        upscale: u32,
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
+        json: bool,
+    },
+    /// Track the faces of VIDEO and report how many were found and the box jitter, raw and smoothed; with
+    /// --swapped, also the flicker the swapped video adds inside the face regions.
+    Report {
+        video: PathBuf,
+        /// A swapped version of VIDEO (same frames) to measure flicker in.
+        #[arg(long, value_name = "SWAPPED.mp4")]
+        swapped: Option<PathBuf>,
+        #[arg(long, env = "REEL_FACE_UPSCALE", default_value_t = 2, value_name = "N")]
+        upscale: u32,
+        #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
+        json: bool,
+    },
+    /// Train a face swapper (one shared encoder, a decoder per identity, PatchGAN discriminators) on two face sets:
+    /// A, the star whose face goes in, and B, the faces of the footage. It runs as a job: stopped at any moment, it
+    /// resumes from its last checkpoint. Writes models/NAME/ (weights, optimizer state, loss.csv, loss.png, a
+    /// preview.png grid of A, A→A, A→B, B, B→B, B→A, and report.json with held-out SSIM).
+    Train {
+        /// The star's face set: a folder of square PNG crops, or a cast name (cast/NAME/).
+        #[arg(long, value_name = "SET")]
+        a: String,
+        /// The other identity's face set: a folder, or a cast name.
+        #[arg(long, value_name = "SET")]
+        b: String,
+        /// The model's name; it lives in models/NAME/ (default: A's name, then "-swap").
+        #[arg(long, env = "REEL_MODEL", value_name = "NAME")]
+        name: Option<String>,
+        /// Crop size in pixels: 64 or 128.
+        #[arg(long, env = "REEL_FACE_RES", default_value_t = 64)]
+        res: u32,
+        /// Optimizer steps (default 3000).
+        #[arg(long, conflicts_with = "minutes", value_name = "N")]
+        steps: Option<u64>,
+        /// Train for this many minutes instead of a number of steps.
+        #[arg(long, value_name = "M")]
+        minutes: Option<f64>,
+        /// Weight of the adversarial (PatchGAN) loss against L1 + SSIM; 0 trains without a discriminator.
+        #[arg(long, env = "REEL_GAN_WEIGHT", default_value_t = 0.1, value_name = "W")]
+        gan_weight: f64,
+        /// Redraw preview.png every N steps.
+        #[arg(long, default_value_t = 100, value_name = "N")]
+        preview_every: u64,
+        #[arg(long, env = "REEL_SEED", default_value_t = 1337)]
+        seed: u64,
+        /// Continue from the checkpoints in models/NAME/, even from a run with other settings.
+        #[arg(long)]
+        resume: bool,
+        #[command(flatten)]
+        run: RunArgs,
     },
 }
 
@@ -223,46 +351,6 @@ pub enum VoiceCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub enum FacesCommand {
-    /// Train a face swapper (one shared encoder, a decoder per identity, PatchGAN discriminators) on two face sets:
-    /// A, the star whose face goes in, and B, the faces of the footage. It runs as a job: stopped at any moment, it
-    /// resumes from its last checkpoint. Writes models/NAME/ (weights, optimizer state, loss.csv, loss.png, a
-    /// preview.png grid of A, A→A, A→B, B, B→B, B→A, and report.json with held-out SSIM).
-    Train {
-        /// The star's face set: a folder of square PNG crops, or a cast name (cast/NAME/).
-        #[arg(long, value_name = "SET")]
-        a: String,
-        /// The other identity's face set: a folder, or a cast name.
-        #[arg(long, value_name = "SET")]
-        b: String,
-        /// The model's name; it lives in models/NAME/ (default: A's name, then "-swap").
-        #[arg(long, env = "REEL_MODEL", value_name = "NAME")]
-        name: Option<String>,
-        /// Crop size in pixels: 64 or 128.
-        #[arg(long, env = "REEL_FACE_RES", default_value_t = 64)]
-        res: u32,
-        /// Optimizer steps (default 3000).
-        #[arg(long, conflicts_with = "minutes", value_name = "N")]
-        steps: Option<u64>,
-        /// Train for this many minutes instead of a number of steps.
-        #[arg(long, value_name = "M")]
-        minutes: Option<f64>,
-        /// Weight of the adversarial (PatchGAN) loss against L1 + SSIM; 0 trains without a discriminator.
-        #[arg(long, env = "REEL_GAN_WEIGHT", default_value_t = 0.1, value_name = "W")]
-        gan_weight: f64,
-        /// Redraw preview.png every N steps.
-        #[arg(long, default_value_t = 100, value_name = "N")]
-        preview_every: u64,
-        #[arg(long, env = "REEL_SEED", default_value_t = 1337)]
-        seed: u64,
-        /// Continue from the checkpoints in models/NAME/, even from a run with other settings.
-        #[arg(long)]
-        resume: bool,
-        #[command(flatten)]
-        run: RunArgs,
-    },
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ArchArg {

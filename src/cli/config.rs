@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::args::{
-    ArchArg, ArchiveCommand, BriefArgs, Cli, Command, CorpusCommand, FacesCommand, GlobalArgs, PresetArg, RunArgs,
-    ScaleArg, ShotFilters, ShotsCommand, VoiceCommand,
+    ArchArg, ArchiveCommand, BriefArgs, CastCommand, Cli, Command, CorpusCommand, ExtractArgs, FacesCommand,
+    GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotFilters, ShotsCommand, VoiceCommand,
 };
 use crate::archive::search::Ranking;
 use crate::faces::ShotScale;
@@ -46,6 +46,8 @@ pub enum ConfigError {
     PreviewEvery,
     #[error("--val-fraction must be between 0 and 0.5 (got {0})")]
     ValFraction(f64),
+    #[error("--res must be 64 or 128, --detect-every at least 1, and --upscale between 1 and 4")]
+    FaceSettings,
     #[error("cannot resolve the database path {path}: {source}")]
     DbPath {
         path: std::path::PathBuf,
@@ -170,6 +172,35 @@ pub enum Action {
         name: Slug,
         json: bool,
     },
+    CastAdd {
+        name: Slug,
+        paths: Vec<std::path::PathBuf>,
+        settings: crate::faces::set::ExtractSettings,
+        scheduler: SchedulerConfig,
+    },
+    CastList {
+        json: bool,
+    },
+    FacesExtract {
+        source: String,
+        output: std::path::PathBuf,
+        limit: i64,
+        settings: crate::faces::set::ExtractSettings,
+    },
+    FacesSwap {
+        input: std::path::PathBuf,
+        model: Slug,
+        output: std::path::PathBuf,
+        detect_every: u32,
+        upscale: u32,
+        json: bool,
+    },
+    FacesReport {
+        video: std::path::PathBuf,
+        swapped: Option<std::path::PathBuf>,
+        upscale: u32,
+        json: bool,
+    },
 }
 
 /// `reel faces train` validated, with the face sets still as given (a folder or a cast name; `cli/faces.rs`
@@ -224,6 +255,7 @@ impl Config {
             Command::Archive { command: ArchiveCommand::List { json } } => Action::ArchiveList { json },
             Command::Archive { command: ArchiveCommand::Stats { json } } => Action::ArchiveStats { json },
             Command::Shots { command } => shots_action(command)?,
+            Command::Cast { command } => cast_action(command)?,
             Command::Voice { command: VoiceCommand::Say { text, voice, parenthetical, output } } => {
                 Action::VoiceSay { text, voice: voice.parse()?, parenthetical, output }
             }
@@ -300,6 +332,7 @@ impl Config {
                 };
                 Action::FacesTrain { request, scheduler: scheduler_config(&run)? }
             }
+            Command::Faces { command } => faces_action(command)?,
             Command::Train { corpus, arch, preset, steps, minutes, model, seed, batch, resume, run } => {
                 if let Some(m) = minutes.filter(|m| m.is_nan() || *m <= 0.0) {
                     return Err(ConfigError::Minutes(m));
@@ -460,6 +493,55 @@ pub fn parse_duration(text: &str) -> Result<Duration, ConfigError> {
         return Err(bad());
     }
     Ok(Duration::from_secs_f64(total))
+}
+
+fn cast_action(command: CastCommand) -> Result<Action, ConfigError> {
+    Ok(match command {
+        CastCommand::Add { name, from, extract, run } => Action::CastAdd {
+            name: Slug::parse_for("cast member", &name)?,
+            paths: from,
+            settings: extract_settings(&extract)?,
+            scheduler: scheduler_config(&run)?,
+        },
+        CastCommand::List { json } => Action::CastList { json },
+    })
+}
+
+fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
+    Ok(match command {
+        FacesCommand::Extract { source, output, limit, extract } => {
+            if limit < 1 {
+                return Err(ConfigError::Limit(limit));
+            }
+            Action::FacesExtract { source, output, limit, settings: extract_settings(&extract)? }
+        }
+        FacesCommand::Swap { input, model, output, detect_every, upscale, json } => {
+            if detect_every == 0 || !(1..=4).contains(&upscale) {
+                return Err(ConfigError::FaceSettings);
+            }
+            Action::FacesSwap { input, model: Slug::parse_for("model", &model)?, output, detect_every, upscale, json }
+        }
+        FacesCommand::Report { video, swapped, upscale, json } => {
+            if !(1..=4).contains(&upscale) {
+                return Err(ConfigError::FaceSettings);
+            }
+            Action::FacesReport { video, swapped, upscale, json }
+        }
+        FacesCommand::Train { .. } => unreachable!("`reel faces train` is matched before the other faces commands"),
+    })
+}
+
+fn extract_settings(args: &ExtractArgs) -> Result<crate::faces::set::ExtractSettings, ConfigError> {
+    if ![64, 128].contains(&args.resolution) || args.detect_every == 0 || !(1..=4).contains(&args.upscale) {
+        return Err(ConfigError::FaceSettings);
+    }
+    let mut settings = crate::faces::set::ExtractSettings {
+        resolution: args.resolution,
+        detect_every: args.detect_every,
+        ..Default::default()
+    };
+    settings.detector.upscale = args.upscale;
+    Ok(settings)
 }
 
 fn parse_name(name: Option<String>) -> Result<Option<ProductionName>, NameError> {

@@ -9,6 +9,7 @@ mod challenge;
 pub mod config;
 mod corpus;
 mod faces;
+mod faces_train;
 mod page;
 mod produce;
 mod report;
@@ -144,7 +145,7 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
         Action::Demo { name, scheduler } => challenge::demo(&workspace, registry, &name, scheduler, plain).await,
         Action::Train { params, scheduler } => train::train(&workspace, registry, params, scheduler, plain).await,
         Action::FacesTrain { request, scheduler } => {
-            faces::train(&workspace, registry, request, scheduler, plain).await
+            faces_train::train(&workspace, registry, request, scheduler, plain).await
         }
         Action::ShotsQuery { query, production, ranking, format } => {
             archive::query(&workspace, query, production.as_ref(), ranking, format).await
@@ -158,6 +159,19 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
             archive::sheet(&workspace, query, production.as_ref(), columns, &output).await
         }
         Action::CorpusStats { name, json } => corpus::stats(&workspace, &name, json),
+        Action::CastAdd { name, paths, settings, scheduler } => {
+            faces::cast_add(&workspace, registry, &name, &paths, settings, scheduler, plain).await
+        }
+        Action::CastList { json } => faces::cast_list(&workspace, json),
+        Action::FacesExtract { source, output, limit, settings } => {
+            faces::extract(&workspace, &source, &output, limit, settings).await
+        }
+        Action::FacesSwap { input, model, output, detect_every, upscale, json } => {
+            faces::swap(&workspace, &input, &model, &output, detect_every, upscale, json)
+        }
+        Action::FacesReport { video, swapped, upscale, json } => {
+            faces::report(&video, swapped.as_deref(), upscale, json)
+        }
         Action::Resume { production, scheduler } => {
             let store = Store::open(workspace.db(), OpenMode::Existing).await?;
             let scope = match &production {

@@ -1,15 +1,37 @@
-//! Face detection on a shot's keyframe, and the rough shot scale that follows from face size.
+//! Faces: detection, tracking, face sets and the per-frame face swap.
 //!
-//! This module owns the SeetaFace frontal detector (through the `rustface` crate), the model bytes embedded in the
-//! binary at build time (see `build.rs`; nothing is downloaded), the conversion of an RGB8 keyframe to grayscale, and
-//! the [`ShotScale`] classification. It must not decode video, touch a database, or print: callers hand it decoded
-//! pixels and store what it returns.
+//! This file owns the SeetaFace frontal detector (through the `rustface` crate), the model bytes embedded in the
+//! binary at build time (see `build.rs`; nothing is downloaded), the conversion of an RGB8 picture to grayscale, and
+//! (in `scale`) the [`ShotScale`] classification. The submodules track (`track`, `smooth`), cut and paste crops
+//! (`crop`, `blend`, `colour`), swap a frame (`swap`), make face sets (`set`), run whole videos (`frames`, `video`)
+//! and measure (`metrics`, `report`). The learned model lives in `faceswap`, behind [`FaceConverter`]. Nothing here
+//! touches a database or prints; only `set`, `frames`, `video` and `report` do file IO.
 
+pub mod blend;
+pub mod colour;
 pub mod convert;
+pub mod crop;
+mod error;
+pub mod frames;
+pub mod metrics;
+pub mod rect;
+pub mod report;
 mod scale;
+pub mod set;
+pub mod smooth;
+pub mod swap;
+pub mod track;
+pub mod video;
 
+pub use blend::{BlendSettings, Mask};
 pub use convert::{ConvertError, FaceConverter};
+pub use crop::{DEFAULT_MARGIN, Window};
+pub use error::FacesError;
+pub use rect::FaceBox;
 pub use scale::{ParseShotScaleError, ShotScale};
+pub use smooth::SmoothSettings;
+pub use swap::{FrameSwapper, SwapReport, SwapSettings, SwappedFace};
+pub use track::{Active, Track, TrackPoint, TrackSettings, Tracker};
 
 use rustface::{Detector, ImageData};
 use serde::{Deserialize, Serialize};

@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod archive_embed;
 pub mod corpus;
+pub mod faces;
 pub mod faces_train;
 pub mod film;
 pub mod screenplay;
@@ -19,6 +20,7 @@ pub fn registry() -> Registry {
     let mut registry = Registry::new();
     archive::register(&mut registry);
     corpus::register(&mut registry);
+    faces::register(&mut registry);
     faces_train::register(&mut registry);
     film::register(&mut registry);
     screenplay::register(&mut registry);

@@ -4,11 +4,14 @@
 //! - `reel-bench detect FILE`: reel's shot detection alone (probe, scan, boundaries), timed.
 //! - `reel-bench fill DB --shots N --cues M`: an archive database of the given size, its dialogue drawn from real
 //!   text, for the query-latency benchmark.
+//! - `reel-bench faces FILE`: face-swap throughput at 64 px, decode and encode excluded, detection, model and blend
+//!   timed separately.
 //! - `reel-bench latency DB --runs N -- ARGS...`: p50 and p99 wall time of `reel ARGS...` against DB.
 //! - `reel-bench faceset VIDEO DIR --res 64`: a face set (square PNG crops of the largest face) from a video.
 //! - `reel-bench forward [--model DIR] --res 64`: per-crop forward time of the face swapper.
 
 mod detect;
+mod faces;
 mod faceset;
 mod faceswap;
 mod fill;
@@ -49,6 +52,18 @@ enum Command {
         /// Text files whose lines become the dialogue.
         #[arg(long, required = true, num_args = 1..)]
         text: Vec<PathBuf>,
+    },
+    /// Swap the faces of every frame of FILE (decoded first, not timed) and print frames/s and the time per frame
+    /// of detection, model and blend.
+    Faces {
+        file: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        detect_every: u32,
+        #[arg(long, default_value_t = 2)]
+        upscale: u32,
+        /// Training steps for the benchmark's model (inference time does not depend on them).
+        #[arg(long, default_value_t = 2)]
+        train_steps: u64,
     },
     /// Run `reel ARGS...` RUNS times per query against DB and print latency percentiles.
     Latency {
@@ -112,6 +127,9 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::Detect { file, full } => detect::run(&file, full),
         Command::Fill { db, shots, cues, text } => fill::run(&db, shots, cues, &text),
+        Command::Faces { file, detect_every, upscale, train_steps } => {
+            faces::run(&file, detect_every, upscale, train_steps)
+        }
         Command::Latency { db, runs, reel, queries } => latency::run(&db, runs, &reel, &queries),
         Command::Faceset { video, dir, res, every, max } => faceset::extract(&video, &dir, res, every, max)
             .map(|n| serde_json::json!({ "video": video, "dir": dir, "crops": n }))

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::common::{self, Dir};
-use crate::faceset;
+use crate::faceset_crops;
 use reel::faces::FaceConverter;
 use reel::faceswap::{Config, Progress, Side, Swapper, TrainConfig, TrainReport, checkpoint, train};
 
@@ -25,8 +25,8 @@ fn sets() -> Option<&'static (PathBuf, PathBuf)> {
         }
         let root = std::env::temp_dir().join(format!("reel-it-facesets-{}", std::process::id()));
         let (a, b) = (root.join("carphone"), root.join("chaplin"));
-        assert_eq!(faceset::extract(&carphone, &a, 64, 4, 24).expect("carphone crops"), 24);
-        assert_eq!(faceset::extract(&chaplin, &b, 64, 8, 24).expect("chaplin crops"), 24);
+        assert_eq!(faceset_crops::extract(&carphone, &a, 64, 4, 24).expect("carphone crops"), 24);
+        assert_eq!(faceset_crops::extract(&chaplin, &b, 64, 8, 24).expect("chaplin crops"), 24);
         Some((a, b))
     })
     .as_ref()

@@ -9,9 +9,11 @@ mod corpus;
 mod crash;
 mod embed;
 mod faces;
-#[path = "../bench/faceset.rs"]
+mod faces_swap;
 mod faceset;
 mod faceswap;
+#[path = "../bench/faceset.rs"]
+mod faceset_crops;
 #[path = "../testkit/kinds.rs"]
 mod kinds;
 mod models;
