@@ -15,6 +15,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod fused;
 pub mod gpt;
 pub mod lstm;
 pub mod model;
@@ -27,6 +28,7 @@ pub mod train;
 pub mod vocab;
 
 pub use config::{Arch, GptConfig, LstmConfig, ModelConfig, Preset};
+pub use data::split_text;
 pub use error::LmError;
 pub use sample::{SampleOptions, Sampler};
 pub use train::{Observer, Progress, TrainConfig, TrainReport, train};

@@ -5,10 +5,12 @@
 //! - `reel-bench fill DB --shots N --cues M`: an archive database of the given size, its dialogue drawn from real
 //!   text, for the query-latency benchmark.
 //! - `reel-bench latency DB --runs N -- ARGS...`: p50 and p99 wall time of `reel ARGS...` against DB.
+//! - `reel-bench train-speed TEXT --arch A --preset P --batch N`: training tokens/s of a language model.
 
 mod detect;
 mod fill;
 mod latency;
+mod train_speed;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +55,23 @@ enum Command {
         #[arg(long = "query", required = true)]
         queries: Vec<String>,
     },
+    /// Train a language model on the first 90% of TEXT for WARMUP + STEPS steps; print the timed steps' tokens/s.
+    TrainSpeed {
+        text: PathBuf,
+        #[arg(long, value_parser = ["lstm", "gpt"])]
+        arch: String,
+        #[arg(long, value_parser = ["tiny", "small", "base"])]
+        preset: String,
+        #[arg(long, default_value_t = 32)]
+        batch: usize,
+        /// Window length (default: the preset's context, 64 for the LSTM).
+        #[arg(long)]
+        seq: Option<usize>,
+        #[arg(long, default_value_t = 10)]
+        steps: u64,
+        #[arg(long, default_value_t = 2)]
+        warmup: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -61,6 +80,15 @@ fn main() -> ExitCode {
         Command::Detect { file, full } => detect::run(&file, full),
         Command::Fill { db, shots, cues, text } => fill::run(&db, shots, cues, &text),
         Command::Latency { db, runs, reel, queries } => latency::run(&db, runs, &reel, &queries),
+        Command::TrainSpeed { text, arch, preset, batch, seq, steps, warmup } => {
+            let arch = if arch == "gpt" { reel::lm::Arch::Gpt } else { reel::lm::Arch::Lstm };
+            let preset = match preset.as_str() {
+                "tiny" => reel::lm::Preset::Tiny,
+                "small" => reel::lm::Preset::Small,
+                _ => reel::lm::Preset::Base,
+            };
+            train_speed::run(&text, &train_speed::Shape { arch, preset, batch, seq, steps, warmup })
+        }
     };
     match result {
         Ok(json) => {
