@@ -85,8 +85,11 @@ pub enum Command {
     /// stopped at any moment, it resumes from its last checkpoint.
     Train {
         /// The corpus to train on (see `reel corpus list`).
-        #[arg(long, env = "REEL_CORPUS")]
-        corpus: String,
+        #[arg(long, env = "REEL_CORPUS", required_unless_present = "text", conflicts_with = "text")]
+        corpus: Option<String>,
+        /// Train on one plain text file instead: its first 90% trains, the last 10% validates (as nanoGPT does).
+        #[arg(long, value_name = "FILE")]
+        text: Option<std::path::PathBuf>,
         #[arg(long, env = "REEL_ARCH", value_enum, default_value_t = ArchArg::Lstm)]
         arch: ArchArg,
         #[arg(long, env = "REEL_PRESET", value_enum, default_value_t = PresetArg::Small)]
@@ -105,6 +108,9 @@ pub enum Command {
         /// Sequences per step (default: the preset's).
         #[arg(long, value_name = "N")]
         batch: Option<usize>,
+        /// Peak learning rate (default 2e-3 for the LSTM, 1e-3 for the GPT).
+        #[arg(long, value_name = "LR")]
+        lr: Option<f64>,
         /// Continue from the checkpoints in models/NAME/, even from a run with other settings.
         #[arg(long)]
         resume: bool,

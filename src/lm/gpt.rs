@@ -8,6 +8,8 @@
 use candle_core::{D, DType, Result, Tensor};
 use candle_nn::{Embedding, Linear, Module, VarBuilder};
 
+use super::dense::Dense;
+
 use super::config::GptConfig;
 use super::fused;
 use super::model::dropout;
@@ -36,8 +38,8 @@ impl LayerNorm {
 }
 
 struct Attention {
-    qkv: Linear,
-    proj: Linear,
+    qkv: Dense,
+    proj: Dense,
     heads: usize,
 }
 
@@ -88,24 +90,24 @@ struct Block {
     ln1: LayerNorm,
     attn: Attention,
     ln2: LayerNorm,
-    fc: Linear,
-    proj: Linear,
+    fc: Dense,
+    proj: Dense,
 }
 
 impl Block {
     fn load(vb: VarBuilder, cfg: &GptConfig) -> Result<Block> {
         let d = cfg.d_model;
         let attn = Attention {
-            qkv: candle_nn::linear(d, 3 * d, vb.pp("attn.qkv"))?,
-            proj: candle_nn::linear(d, d, vb.pp("attn.proj"))?,
+            qkv: Dense::load(vb.pp("attn.qkv"), d, 3 * d)?,
+            proj: Dense::load(vb.pp("attn.proj"), d, d)?,
             heads: cfg.heads,
         };
         Ok(Block {
             ln1: LayerNorm::load(vb.pp("ln1"), d)?,
             attn,
             ln2: LayerNorm::load(vb.pp("ln2"), d)?,
-            fc: candle_nn::linear(d, 4 * d, vb.pp("mlp.fc"))?,
-            proj: candle_nn::linear(4 * d, d, vb.pp("mlp.proj"))?,
+            fc: Dense::load(vb.pp("mlp.fc"), d, 4 * d)?,
+            proj: Dense::load(vb.pp("mlp.proj"), 4 * d, d)?,
         })
     }
 

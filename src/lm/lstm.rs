@@ -3,9 +3,10 @@
 //! with its own backward pass; elsewhere it is built from differentiable candle ops. It owns the recurrence and its state; it must not know about batching or files.
 
 use candle_core::{Result, Tensor};
-use candle_nn::{Embedding, Linear, Module, VarBuilder};
+use candle_nn::{Embedding, Module, VarBuilder};
 
 use super::config::LstmConfig;
+use super::dense::Dense;
 use super::fused;
 use super::model::dropout;
 use super::rng::Rng;
@@ -44,7 +45,12 @@ impl Layer {
     fn forward(&self, xs: &Tensor, steps: usize, h0: &Tensor, c0: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
         let (rows, _) = xs.dims2()?;
         let batch = rows / steps.max(1);
-        let xproj = xs.matmul(&self.w_ih)?.broadcast_add(&self.bias)?.reshape((steps, batch, 4 * self.hidden))?;
+        let xproj = if fused::enabled(xs) {
+            fused::linear::linear(xs, &self.w_ih, &self.bias, fused::linear::Weight::InOut)?
+        } else {
+            xs.matmul(&self.w_ih)?.broadcast_add(&self.bias)?
+        };
+        let xproj = xproj.reshape((steps, batch, 4 * self.hidden))?;
         let (hs, c) = if fused::enabled(&xproj) {
             fused::lstm::scan(&xproj, &self.w_hh, h0, c0)?
         } else {
@@ -81,7 +87,7 @@ fn sigmoid(x: &Tensor) -> Result<Tensor> {
 pub struct Lstm {
     embed: Embedding,
     layers: Vec<Layer>,
-    head: Linear,
+    head: Dense,
     cfg: LstmConfig,
 }
 
@@ -94,7 +100,7 @@ impl Lstm {
                 Layer::load(vb.pp(format!("layers.{l}")), input, cfg.hidden)
             })
             .collect::<Result<Vec<_>>>()?;
-        let head = candle_nn::linear(cfg.hidden, cfg.vocab_size, vb.pp("head"))?;
+        let head = Dense::load(vb.pp("head"), cfg.hidden, cfg.vocab_size)?;
         Ok(Lstm { embed, layers, head, cfg: cfg.clone() })
     }
 

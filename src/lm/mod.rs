@@ -14,6 +14,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+pub mod dense;
 pub mod error;
 pub mod fused;
 pub mod gpt;

@@ -13,6 +13,7 @@ use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::gemm::{Threads, mat, mat_t, matmul};
+use super::math::exp;
 use super::{slice, tensor, with_data};
 
 struct Causal {
@@ -83,7 +84,7 @@ impl CustomOp1 for Causal {
                     let max = row[..=i].iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x)) * scale;
                     let mut sum = 0f32;
                     for x in &mut row[..=i] {
-                        *x = (*x * scale - max).exp();
+                        *x = exp(*x * scale - max);
                         sum += *x;
                     }
                     let inv = 1.0 / sum;

@@ -4,6 +4,7 @@
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
+use super::math::tanh;
 use super::{slice, tensor, with_data};
 
 const BLOCK: usize = 16 * 1024;
@@ -14,11 +15,11 @@ const A: f32 = 0.044_715;
 struct Gelu;
 
 fn value(x: f32) -> f32 {
-    0.5 * x * (1.0 + (K * (x + A * x * x * x)).tanh())
+    0.5 * x * (1.0 + tanh(K * (x + A * x * x * x)))
 }
 
 fn derivative(x: f32) -> f32 {
-    let t = (K * (x + A * x * x * x)).tanh();
+    let t = tanh(K * (x + A * x * x * x));
     0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * K * (1.0 + 3.0 * A * x * x)
 }
 

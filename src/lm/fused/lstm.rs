@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
 use super::gemm::{Threads, mat, mat_t, matmul};
+use super::math::{sigmoid, tanh};
 use super::{slice, tensor, with_data};
 
 /// What the forward pass leaves for the backward pass and for the caller.
@@ -28,10 +29,6 @@ struct Scan {
     h0: Vec<f32>,
     c0: Vec<f32>,
     saved: Arc<Mutex<Saved>>,
-}
-
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 impl CustomOp2 for Scan {
@@ -65,11 +62,11 @@ impl CustomOp2 for Scan {
                 let row = &mut g[r * h4..(r + 1) * h4];
                 for j in 0..h {
                     let (i, f, o) = (sigmoid(row[j]), sigmoid(row[h + j]), sigmoid(row[2 * h + j]));
-                    let cand = row[3 * h + j].tanh();
+                    let cand = tanh(row[3 * h + j]);
                     (row[j], row[h + j], row[2 * h + j], row[3 * h + j]) = (i, f, o, cand);
                     let c = f * c_prev[r * h + j] + i * cand;
                     c_new[r * h + j] = c;
-                    h_new[r * h + j] = o * c.tanh();
+                    h_new[r * h + j] = o * tanh(c);
                 }
             }
         }
@@ -106,7 +103,7 @@ impl CustomOp2 for Scan {
                             let (i, f, o, cand) =
                                 (g[r * h4 + j], g[r * h4 + h + j], g[r * h4 + 2 * h + j], g[r * h4 + 3 * h + j]);
                             let dh_k = dh[k] + dhs[s * step + k];
-                            let tc = cell[k].tanh();
+                            let tc = tanh(cell[k]);
                             let dc_k = dc[k] + dh_k * o * (1.0 - tc * tc);
                             dg[r * h4 + j] = dc_k * cand * i * (1.0 - i);
                             dg[r * h4 + h + j] = dc_k * c_prev[k] * f * (1.0 - f);

@@ -9,10 +9,13 @@
 //! values and gradients against (besides finite differences). This module must not know about models or files.
 
 pub mod attention;
+pub mod cross_entropy;
 pub mod gelu;
 pub mod gemm;
 pub mod layer_norm;
+pub mod linear;
 pub mod lstm;
+pub mod math;
 
 #[cfg(test)]
 pub(crate) mod gradcheck;
