@@ -9,6 +9,7 @@ pub mod av;
 pub mod cache;
 pub mod cli;
 pub mod corpus;
+pub mod device;
 pub mod diagnostic;
 pub mod embed;
 pub mod faces;

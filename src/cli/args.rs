@@ -111,6 +111,13 @@ pub enum Command {
         /// Peak learning rate (default 2e-3 for the LSTM, 1e-3 for the GPT).
         #[arg(long, value_name = "LR")]
         lr: Option<f64>,
+        /// How text becomes token ids: characters, or a byte-level BPE vocabulary learned from the training text
+        /// (saved as tokenizer.json beside the weights).
+        #[arg(long, env = "REEL_TOKENIZER", value_enum, default_value_t = TokenizerArg::Char)]
+        tokenizer: TokenizerArg,
+        /// BPE vocabulary size, the 256 byte symbols included (with --tokenizer bpe; default 512).
+        #[arg(long, value_name = "N", requires = "tokenizer")]
+        vocab: Option<usize>,
         /// Continue from the checkpoints in models/NAME/, even from a run with other settings.
         #[arg(long)]
         resume: bool,
@@ -173,6 +180,12 @@ pub enum VoiceCommand {
     },
     /// List the voices this machine can use.
     List,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TokenizerArg {
+    Char,
+    Bpe,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::args::{
     ArchArg, ArchiveCommand, Cli, Command, CorpusCommand, GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotFilters,
-    ShotsCommand, VoiceCommand,
+    ShotsCommand, TokenizerArg, VoiceCommand,
 };
 use crate::archive::search::Ranking;
 use crate::faces::ShotScale;
@@ -194,7 +194,22 @@ impl Config {
             Command::Produce { name, script, run } => {
                 Action::Produce { name: ProductionName::parse(&name)?, script, scheduler: scheduler_config(&run)? }
             }
-            Command::Train { corpus, text, arch, preset, steps, minutes, model, seed, batch, lr, resume, run } => {
+            Command::Train {
+                corpus,
+                text,
+                arch,
+                preset,
+                steps,
+                minutes,
+                model,
+                seed,
+                batch,
+                lr,
+                tokenizer,
+                vocab,
+                resume,
+                run,
+            } => {
                 if let Some(m) = minutes.filter(|m| m.is_nan() || *m <= 0.0) {
                     return Err(ConfigError::Minutes(m));
                 }
@@ -234,6 +249,11 @@ impl Config {
                     minutes,
                     batch,
                     lr,
+                    tokenizer: match tokenizer {
+                        TokenizerArg::Char => crate::lm::TokenizerKind::Char,
+                        TokenizerArg::Bpe => crate::lm::TokenizerKind::Bpe,
+                    },
+                    vocab,
                     seed,
                     resume,
                 };

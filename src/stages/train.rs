@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::write_json;
-use crate::lm::{self, Arch, LmError, Preset, TrainConfig};
+use crate::lm::{self, Arch, LmError, Preset, TokenizerKind, TrainConfig};
 use crate::name::Slug;
 use crate::plan::{Cost, JobSpec, Plan, PlanError};
 use crate::scheduler::{JobContext, JobError, Registry};
@@ -50,6 +50,11 @@ pub struct TrainParams {
     /// Peak learning rate (default: the architecture's).
     #[serde(default)]
     pub lr: Option<f64>,
+    #[serde(default)]
+    pub tokenizer: TokenizerKind,
+    /// BPE vocabulary size (default [`lm::DEFAULT_BPE_VOCAB`]).
+    #[serde(default)]
+    pub vocab: Option<usize>,
     pub seed: u64,
     /// Continue from the checkpoints in the model folder even if another run wrote them.
     pub resume: bool,
@@ -111,6 +116,8 @@ fn run(ctx: &JobContext) -> Result<(), JobError> {
     }
     cfg.seed = p.seed;
     cfg.lr = p.lr.unwrap_or(cfg.lr);
+    cfg.tokenizer = p.tokenizer;
+    cfg.vocab = p.vocab.unwrap_or(cfg.vocab);
     let started = std::time::Instant::now();
     let mut observer = Observer { ctx };
     let report = lm::train(train_text, val_text, &cfg, &dir, resume, &mut observer).map_err(classify)?;

@@ -17,6 +17,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// The product's allocator (src/main.rs), so that timings match what `reel` does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "reel-bench", about = "Benchmark helpers for reel (make bench)")]
 struct Args {

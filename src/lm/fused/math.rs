@@ -7,7 +7,9 @@
 pub fn exp(x: f32) -> f32 {
     let x = x.clamp(-87.0, 88.0);
     // x = n·ln2 + r, |r| ≤ ln2/2; e^x = 2^n · e^r.
-    let n = (x * std::f32::consts::LOG2_E).round();
+    // Round to nearest by adding and removing 1.5·2²³ (no `roundf` call, which would stop vectorisation).
+    const SHIFT: f32 = 12_582_912.0;
+    let n = (x * std::f32::consts::LOG2_E + SHIFT) - SHIFT;
     let r = x - n * 0.693_145_75 - n * 1.428_606_8e-6;
     let p = 1.0
         + r * (1.0 + r * (0.5 + r * (0.166_666_67 + r * (0.041_666_418 + r * (0.008_333_452 + r * 0.001_388_731_1)))));
