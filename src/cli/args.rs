@@ -94,10 +94,11 @@ pub enum Command {
         arch: ArchArg,
         #[arg(long, env = "REEL_PRESET", value_enum, default_value_t = PresetArg::Small)]
         preset: PresetArg,
-        /// Optimizer steps (default 2000).
-        #[arg(long, conflicts_with = "minutes", value_name = "N")]
+        /// Optimizer steps (default 2000), also the length of the cosine learning-rate decay. With --minutes too,
+        /// training stops at whichever comes first.
+        #[arg(long, value_name = "N")]
         steps: Option<u64>,
-        /// Train for this many minutes instead of a number of steps.
+        /// Train for this many minutes (the learning rate stays at its peak after warmup unless --steps is given).
         #[arg(long, value_name = "M")]
         minutes: Option<f64>,
         /// The model's name; it lives in models/NAME/ (default: the corpus's name).
