@@ -29,7 +29,7 @@ impl std::fmt::Display for TokenizerKind {
 
 pub enum Tokenizer {
     Chars(Vocab),
-    Bpe(Bpe),
+    Bpe(Box<Bpe>),
 }
 
 impl Tokenizer {
@@ -37,7 +37,7 @@ impl Tokenizer {
     pub fn load(dir: &Path, kind: TokenizerKind, vocab: &Vocab) -> Result<Tokenizer> {
         Ok(match kind {
             TokenizerKind::Char => Tokenizer::Chars(vocab.clone()),
-            TokenizerKind::Bpe => Tokenizer::Bpe(Bpe::load(&dir.join(bpe::FILE))?),
+            TokenizerKind::Bpe => Tokenizer::Bpe(Box::new(Bpe::load(&dir.join(bpe::FILE))?)),
         })
     }
 

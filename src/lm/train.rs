@@ -181,7 +181,7 @@ pub fn train(
             TokenizerKind::Bpe => {
                 let bpe = Bpe::train(train_text, cfg.vocab)?;
                 bpe.save(&out_dir.join(bpe::FILE))?;
-                Tokenizer::Bpe(bpe)
+                Tokenizer::Bpe(Box::new(bpe))
             }
         };
         let model = ModelConfig::preset(cfg.arch, cfg.preset, tokenizer.len());
