@@ -85,16 +85,20 @@ pub enum Command {
     /// stopped at any moment, it resumes from its last checkpoint.
     Train {
         /// The corpus to train on (see `reel corpus list`).
-        #[arg(long, env = "REEL_CORPUS")]
-        corpus: String,
+        #[arg(long, env = "REEL_CORPUS", required_unless_present = "text", conflicts_with = "text")]
+        corpus: Option<String>,
+        /// Train on one plain text file instead: its first 90% trains, the last 10% validates (as nanoGPT does).
+        #[arg(long, value_name = "FILE")]
+        text: Option<std::path::PathBuf>,
         #[arg(long, env = "REEL_ARCH", value_enum, default_value_t = ArchArg::Lstm)]
         arch: ArchArg,
         #[arg(long, env = "REEL_PRESET", value_enum, default_value_t = PresetArg::Small)]
         preset: PresetArg,
-        /// Optimizer steps (default 2000).
-        #[arg(long, conflicts_with = "minutes", value_name = "N")]
+        /// Optimizer steps (default 2000), also the length of the cosine learning-rate decay. With --minutes too,
+        /// training stops at whichever comes first.
+        #[arg(long, value_name = "N")]
         steps: Option<u64>,
-        /// Train for this many minutes instead of a number of steps.
+        /// Train for this many minutes (the learning rate stays at its peak after warmup unless --steps is given).
         #[arg(long, value_name = "M")]
         minutes: Option<f64>,
         /// The model's name; it lives in models/NAME/ (default: the corpus's name).
@@ -105,6 +109,16 @@ pub enum Command {
         /// Sequences per step (default: the preset's).
         #[arg(long, value_name = "N")]
         batch: Option<usize>,
+        /// Peak learning rate (default 2e-3 for the LSTM, 1e-3 for the GPT).
+        #[arg(long, value_name = "LR")]
+        lr: Option<f64>,
+        /// How text becomes token ids: characters, or a byte-level BPE vocabulary learned from the training text
+        /// (saved as tokenizer.json beside the weights).
+        #[arg(long, env = "REEL_TOKENIZER", value_enum, default_value_t = TokenizerArg::Char)]
+        tokenizer: TokenizerArg,
+        /// BPE vocabulary size, the 256 byte symbols included (with --tokenizer bpe; default 512).
+        #[arg(long, value_name = "N", requires = "tokenizer")]
+        vocab: Option<usize>,
         /// Continue from the checkpoints in models/NAME/, even from a run with other settings.
         #[arg(long)]
         resume: bool,
@@ -351,6 +365,12 @@ pub enum VoiceCommand {
     },
 }
 
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TokenizerArg {
+    Char,
+    Bpe,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ArchArg {

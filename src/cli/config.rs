@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::args::{
     ArchArg, ArchiveCommand, BriefArgs, CastCommand, Cli, Command, CorpusCommand, ExtractArgs, FacesCommand,
-    GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotFilters, ShotsCommand, VoiceCommand,
+    GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotFilters, ShotsCommand, TokenizerArg, VoiceCommand,
 };
 use crate::archive::search::Ranking;
 use crate::faces::ShotScale;
@@ -36,6 +36,10 @@ pub enum ConfigError {
     Minutes(f64),
     #[error("--steps and --batch must be at least 1")]
     Zero,
+    #[error("--lr must be a positive number (got {0})")]
+    LearningRate(f64),
+    #[error("--text {}: no such file", .0.display())]
+    TextFile(std::path::PathBuf),
     #[error("--limit must be at least 1 (got {0})")]
     Limit(i64),
     #[error("--gan-weight must be a number ≥ 0 (got {0})")]
@@ -333,18 +337,48 @@ impl Config {
                 Action::FacesTrain { request, scheduler: scheduler_config(&run)? }
             }
             Command::Faces { command } => faces_action(command)?,
-            Command::Train { corpus, arch, preset, steps, minutes, model, seed, batch, resume, run } => {
+            Command::Train {
+                corpus,
+                text,
+                arch,
+                preset,
+                steps,
+                minutes,
+                model,
+                seed,
+                batch,
+                lr,
+                tokenizer,
+                vocab,
+                resume,
+                run,
+            } => {
                 if let Some(m) = minutes.filter(|m| m.is_nan() || *m <= 0.0) {
                     return Err(ConfigError::Minutes(m));
                 }
                 if steps == Some(0) || batch == Some(0) {
                     return Err(ConfigError::Zero);
                 }
-                let corpus = Slug::parse_for("corpus", &corpus)?;
+                if let Some(lr) = lr.filter(|lr| !(lr.is_finite() && *lr > 0.0)) {
+                    return Err(ConfigError::LearningRate(lr));
+                }
+                let (corpus, text) = match (corpus, text) {
+                    (_, Some(path)) => {
+                        let path = std::path::absolute(&path).map_err(|_| ConfigError::TextFile(path.clone()))?;
+                        if !path.is_file() {
+                            return Err(ConfigError::TextFile(path));
+                        }
+                        let stem = path.file_stem().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default();
+                        (stem, Some(path))
+                    }
+                    (Some(corpus), None) => (Slug::parse_for("corpus", &corpus)?.to_string(), None),
+                    (None, None) => return Err(ConfigError::TextFile(std::path::PathBuf::new())),
+                };
                 let model = Slug::parse_for("model", model.as_deref().unwrap_or(corpus.as_str()))?;
                 let params = crate::stages::train::TrainParams {
                     model: model.to_string(),
-                    corpus: corpus.to_string(),
+                    corpus,
+                    text,
                     arch: match arch {
                         ArchArg::Lstm => crate::lm::Arch::Lstm,
                         ArchArg::Gpt => crate::lm::Arch::Gpt,
@@ -357,6 +391,12 @@ impl Config {
                     steps,
                     minutes,
                     batch,
+                    lr,
+                    tokenizer: match tokenizer {
+                        TokenizerArg::Char => crate::lm::TokenizerKind::Char,
+                        TokenizerArg::Bpe => crate::lm::TokenizerKind::Bpe,
+                    },
+                    vocab,
                     seed,
                     resume,
                 };

@@ -17,7 +17,8 @@ pub async fn train(
     plain: bool,
 ) -> anyhow::Result<Exit> {
     let corpus = workspace.root().join("corpora").join(&params.corpus);
-    if !corpus.join("train.txt").is_file() || !corpus.join("val.txt").is_file() {
+    let built = corpus.join("train.txt").is_file() && corpus.join("val.txt").is_file();
+    if params.text.is_none() && !built {
         anyhow::bail!(
             "no built corpus named {:?} in {}; build one with `reel corpus add {} PATH...`",
             params.corpus,
@@ -43,8 +44,13 @@ pub async fn train(
         .with_context(|| format!("{} is damaged", dir.join("report.json").display()))?;
     let val = report.best_val_loss.map_or("n/a".to_string(), |l| format!("{l:.3}"));
     println!(
-        "model {model}: {} {} trained {} steps on corpus {}; best val loss {val}; {:.0} tokens/s",
-        report.arch, report.preset, report.steps, report.corpus, report.tokens_per_s
+        "model {model}: {} {} trained {} steps on {} {}; best val loss {val}; {:.0} tokens/s",
+        report.arch,
+        report.preset,
+        report.steps,
+        if params.text.is_some() { "text" } else { "corpus" },
+        report.corpus,
+        report.tokens_per_s
     );
     println!("  {}  (loss curve: {})", dir.display(), dir.join("loss.png").display());
     Ok(Exit::Success)

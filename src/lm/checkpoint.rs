@@ -1,6 +1,7 @@
 //! The on-disk layout of a model directory and its atomic writes:
 //!
-//! - `config.json`: architecture, preset, model config, vocabulary and the training config,
+//! - `config.json`: architecture, preset, model config, vocabulary, tokenizer kind and the training config,
+//! - `tokenizer.json`: the byte-level BPE vocabulary, for models trained with `--tokenizer bpe`,
 //! - `model.safetensors`: the weights, `optimizer.safetensors`: AdamW's `m`, `v` and step,
 //! - `state.json`: step, both RNG states, best validation loss, elapsed time (written last: its presence marks a
 //!   complete checkpoint).
@@ -22,6 +23,7 @@ use super::error::{LmError, Result};
 use super::model::Model;
 use super::optim::AdamW;
 use super::rng::Rng;
+use super::tokenizer::{Tokenizer, TokenizerKind};
 use super::train::TrainConfig;
 use super::vocab::Vocab;
 
@@ -35,7 +37,10 @@ pub struct CheckpointConfig {
     pub arch: Arch,
     pub preset: Option<Preset>,
     pub model: ModelConfig,
+    /// The character vocabulary (the model's ids when `tokenizer` is `char`).
     pub vocab: Vocab,
+    #[serde(default)]
+    pub tokenizer: TokenizerKind,
     pub train: Option<TrainConfig>,
 }
 
@@ -94,7 +99,8 @@ pub fn load_config(dir: &Path) -> Result<CheckpointConfig> {
     if !config.vocab.is_valid() {
         return Err(LmError::corrupt(path, "vocabulary is empty, unsorted or has duplicates"));
     }
-    if config.model.vocab_size() != config.vocab.len() || config.model.arch() != config.arch {
+    let chars = config.tokenizer == TokenizerKind::Char;
+    if (chars && config.model.vocab_size() != config.vocab.len()) || config.model.arch() != config.arch {
         return Err(LmError::corrupt(path, "model config disagrees with the vocabulary or arch"));
     }
     config.model.validate()?;
@@ -138,15 +144,26 @@ pub fn load_optimizer_file(path: &Path, opt: &mut AdamW) -> Result<()> {
     opt.load_state(&tensors).map_err(|e| LmError::corrupt(path, e))
 }
 
-/// Loads a model for inference: the config and the weights, read into memory (not memory-mapped, so a file changed
-/// underneath cannot corrupt a running model).
-pub fn load_model(dir: &Path) -> Result<(CheckpointConfig, Model)> {
+/// The tokenizer a model in `dir` was trained with; an error names the file when it disagrees with the model.
+pub fn load_tokenizer(dir: &Path, config: &CheckpointConfig) -> Result<Tokenizer> {
+    let tokenizer = Tokenizer::load(dir, config.tokenizer, &config.vocab)?;
+    if tokenizer.len() != config.model.vocab_size() {
+        let reason = format!("{} token ids, but the model has {}", tokenizer.len(), config.model.vocab_size());
+        return Err(LmError::corrupt(dir.join(super::bpe::FILE), reason));
+    }
+    Ok(tokenizer)
+}
+
+/// Loads a model for inference: the config, the tokenizer and the weights, read into memory (not memory-mapped, so
+/// a file changed underneath cannot corrupt a running model).
+pub fn load_model(dir: &Path) -> Result<(CheckpointConfig, Tokenizer, Model)> {
     let config = load_config(dir)?;
+    let tokenizer = load_tokenizer(dir, &config)?;
     let path: PathBuf = dir.join(MODEL);
     let tensors = load_tensors(&path, &super::device())?;
     let vb = VarBuilder::from_tensors(tensors, DType::F32, &super::device());
     let model = Model::load(vb, &config.model).map_err(|e| LmError::corrupt(&path, e))?;
-    Ok((config, model))
+    Ok((config, tokenizer, model))
 }
 
 /// Removes temp files a killed writer left in `dir`; returns how many.

@@ -22,6 +22,9 @@ pub enum LmError {
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
 
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+
     #[error("tensor error: {0}")]
     Tensor(#[from] candle_core::Error),
 }

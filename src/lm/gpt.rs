@@ -1,12 +1,17 @@
 //! A small GPT: token + learned position embeddings, pre-LayerNorm blocks of causal multi-head self-attention and a
-//! GELU MLP, a final LayerNorm and a (by default tied) head. Only differentiable ops are used: LayerNorm through
-//! `layer_norm_slow`, softmax through the generic `softmax`, the causal mask as an additive large negative. It owns
-//! the KV cache for incremental decoding; it must not know about batching or files.
+//! GELU MLP, a final LayerNorm and a (by default tied) head. On the CPU, LayerNorm, GELU and the whole causal
+//! attention are fused ops with their own backward passes ([`super::fused`]). Elsewhere, and when decoding with the
+//! KV cache, only differentiable candle ops are used: LayerNorm through `layer_norm_slow`, softmax through the
+//! generic `softmax`, the causal mask as an additive large negative. It owns the KV cache for incremental
+//! decoding; it must not know about batching or files.
 
 use candle_core::{D, DType, Result, Tensor};
 use candle_nn::{Embedding, Linear, Module, VarBuilder};
 
+use super::dense::Dense;
+
 use super::config::GptConfig;
+use super::fused;
 use super::model::dropout;
 use super::rng::Rng;
 
@@ -24,13 +29,17 @@ impl LayerNorm {
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        candle_nn::ops::layer_norm_slow(x, &self.weight, &self.bias, LN_EPS)
+        if fused::enabled(x) {
+            fused::layer_norm::layer_norm(x, &self.weight, &self.bias, LN_EPS)
+        } else {
+            candle_nn::ops::layer_norm_slow(x, &self.weight, &self.bias, LN_EPS)
+        }
     }
 }
 
 struct Attention {
-    qkv: Linear,
-    proj: Linear,
+    qkv: Dense,
+    proj: Dense,
     heads: usize,
 }
 
@@ -42,11 +51,10 @@ impl Attention {
         cache: Option<&mut Option<(Tensor, Tensor)>>,
     ) -> Result<Tensor> {
         let (b, t, d) = x.dims3()?;
-        let hd = d / self.heads;
-        // One fused projection for q, k and v, split into (3, batch, heads, seq, head_dim).
-        let qkv = self.qkv.forward(x)?.reshape((b, t, 3, self.heads, hd))?.permute((2, 0, 3, 1, 4))?;
-        let q = qkv.get(0)?.contiguous()?;
-        let (mut k, mut v) = (qkv.get(1)?.contiguous()?, qkv.get(2)?.contiguous()?);
+        if cache.is_none() && fused::enabled(x) {
+            return self.proj.forward(&fused::attention::causal(&self.qkv.forward(x)?, self.heads)?);
+        }
+        let (q, mut k, mut v) = split_heads(&self.qkv.forward(x)?, self.heads)?;
         if let Some(slot) = cache {
             if let Some((pk, pv)) = slot.as_ref() {
                 k = Tensor::cat(&[pk, &k], 2)?;
@@ -54,38 +62,52 @@ impl Attention {
             }
             *slot = Some((k.clone(), v.clone()));
         }
-        let mut att = (q.matmul(&k.t()?)? * (1.0 / (hd as f64).sqrt()))?;
-        if let Some(mask) = mask {
-            att = att.broadcast_add(mask)?;
-        }
-        let att = candle_nn::ops::softmax(&att, D::Minus1)?;
-        let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b, t, d))?;
-        self.proj.forward(&y)
+        self.proj.forward(&attend(&q, &k, &v, mask)?.reshape((b, t, d))?)
     }
+}
+
+/// Splits the fused projection `(B, T, 3·D)` into q, k and v, each `(B, heads, T, head_dim)`.
+fn split_heads(qkv: &Tensor, heads: usize) -> Result<(Tensor, Tensor, Tensor)> {
+    let (b, t, d3) = qkv.dims3()?;
+    let hd = d3 / 3 / heads;
+    let qkv = qkv.reshape((b, t, 3, heads, hd))?.permute((2, 0, 3, 1, 4))?;
+    Ok((qkv.get(0)?.contiguous()?, qkv.get(1)?.contiguous()?, qkv.get(2)?.contiguous()?))
+}
+
+/// Scaled dot-product attention of `(B, heads, T, hd)` queries over `(B, heads, S, hd)` keys and values, with an
+/// additive mask `(T, S)`; returns `(B, T, heads, hd)`.
+fn attend(q: &Tensor, k: &Tensor, v: &Tensor, mask: Option<&Tensor>) -> Result<Tensor> {
+    let hd = q.dim(3)?;
+    let mut att = (q.matmul(&k.t()?)? * (1.0 / (hd as f64).sqrt()))?;
+    if let Some(mask) = mask {
+        att = att.broadcast_add(mask)?;
+    }
+    let att = candle_nn::ops::softmax(&att, D::Minus1)?;
+    att.matmul(v)?.transpose(1, 2)
 }
 
 struct Block {
     ln1: LayerNorm,
     attn: Attention,
     ln2: LayerNorm,
-    fc: Linear,
-    proj: Linear,
+    fc: Dense,
+    proj: Dense,
 }
 
 impl Block {
     fn load(vb: VarBuilder, cfg: &GptConfig) -> Result<Block> {
         let d = cfg.d_model;
         let attn = Attention {
-            qkv: candle_nn::linear(d, 3 * d, vb.pp("attn.qkv"))?,
-            proj: candle_nn::linear(d, d, vb.pp("attn.proj"))?,
+            qkv: Dense::load(vb.pp("attn.qkv"), d, 3 * d)?,
+            proj: Dense::load(vb.pp("attn.proj"), d, d)?,
             heads: cfg.heads,
         };
         Ok(Block {
             ln1: LayerNorm::load(vb.pp("ln1"), d)?,
             attn,
             ln2: LayerNorm::load(vb.pp("ln2"), d)?,
-            fc: candle_nn::linear(d, 4 * d, vb.pp("mlp.fc"))?,
-            proj: candle_nn::linear(4 * d, d, vb.pp("mlp.proj"))?,
+            fc: Dense::load(vb.pp("mlp.fc"), d, 4 * d)?,
+            proj: Dense::load(vb.pp("mlp.proj"), 4 * d, d)?,
         })
     }
 
@@ -99,7 +121,9 @@ impl Block {
     ) -> Result<Tensor> {
         let a = self.attn.forward(&self.ln1.forward(x)?, mask, cache)?;
         let x = (x + dropout(&a, p, rng.as_deref_mut())?)?;
-        let m = self.proj.forward(&self.fc.forward(&self.ln2.forward(&x)?)?.gelu()?)?;
+        let h = self.fc.forward(&self.ln2.forward(&x)?)?;
+        let h = if fused::enabled(&h) { fused::gelu::gelu(&h)? } else { h.gelu()? };
+        let m = self.proj.forward(&h)?;
         x + dropout(&m, p, rng)?
     }
 }
@@ -176,7 +200,9 @@ impl Gpt {
             }
             None => (0..self.blocks.len()).map(|_| None).collect(),
         };
-        let mask = if t > 1 { Some(causal_mask(t, offset, xs.device())?) } else { None };
+        // The fused attention (CPU, no cache) masks by itself.
+        let needs_mask = t > 1 && (slots.iter().any(Option::is_some) || !fused::enabled(&x));
+        let mask = if needs_mask { Some(causal_mask(t, offset, xs.device())?) } else { None };
         for (block, slot) in self.blocks.iter().zip(slots.iter_mut()) {
             x = block.forward(&x, mask.as_ref(), slot.take(), self.cfg.dropout, rng.as_deref_mut())?;
         }
@@ -194,6 +220,31 @@ mod tests {
     use super::*;
     use crate::lm::device;
     use candle_nn::VarMap;
+
+    #[test]
+    fn fused_ops_match_the_candle_composition() {
+        use crate::lm::fused::{self, gradcheck};
+        let (b, t, heads, hd) = (2, 7, 3, 4);
+        let d = heads * hd;
+        let reference = |xs: &[Tensor]| {
+            let (q, k, v) = split_heads(&xs[0], heads)?;
+            attend(&q, &k, &v, Some(&causal_mask(t, 0, &device())?))?.reshape((b, t, d))
+        };
+        let qkv = (gradcheck::random(&[b, t, 3 * d], 1) * 2.0).unwrap();
+        gradcheck::same("attention", &|xs| fused::attention::causal(&xs[0], heads), &reference, &[qkv], 1e-5);
+
+        let ln =
+            [(gradcheck::random(&[b, t, d], 2) * 3.0).unwrap(), gradcheck::random(&[d], 3), gradcheck::random(&[d], 4)];
+        gradcheck::same(
+            "layer norm",
+            &|xs| fused::layer_norm::layer_norm(&xs[0], &xs[1], &xs[2], LN_EPS),
+            &|xs| candle_nn::ops::layer_norm_slow(&xs[0], &xs[1], &xs[2], LN_EPS),
+            &ln,
+            1e-5,
+        );
+        let x = [(gradcheck::random(&[b, t, d], 5) * 4.0).unwrap()];
+        gradcheck::same("gelu", &|xs| fused::gelu::gelu(&xs[0]), &|xs| xs[0].gelu(), &x, 1e-5);
+    }
 
     #[test]
     fn cached_decoding_matches_full_forward() {

@@ -1,20 +1,25 @@
 //! The character-level language model behind `reel write`: vocabulary, two architectures (a Benjamin-style char
 //! LSTM and a small GPT), training with exact resume, checkpoints, sampling and the loss plot.
 //!
-//! Library code here never prints: progress goes through [`train::Observer`]. Everything runs on the CPU through
-//! candle; only ops with a backward pass are used in training (no fused LayerNorm/softmax kernels).
+//! Library code here never prints: progress goes through [`train::Observer`]. Everything runs through candle on
+//! [`device()`]; only ops with a backward pass are used in training. On the CPU the hot ops are reel's own fused
+//! kernels with hand-written backward passes ([`fused`]); elsewhere the plain candle composition.
 //!
-//! Code map, in pipeline order: [`vocab`] (chars ↔ ids) → [`config`] (presets) → [`lstm`] / [`gpt`] behind
+//! Code map, in pipeline order: [`vocab`] (chars ↔ ids) or [`bpe`] (byte-level BPE), behind [`tokenizer`] →
+//! [`config`] (presets) → [`lstm`] / [`gpt`] behind
 //! [`model::Model`] → [`data`] (windows) → [`optim`] + [`schedule`] → [`train`] (the loop) → [`checkpoint`]
 //! (files, atomically) and [`plot`] (loss.png) → [`sample`] (text). [`rng`] is the one source of randomness.
 //!
 //! **Invariant:** every random draw that affects training (init, batches, dropout) comes from a seeded [`rng::Rng`]
 //! whose state is checkpointed, so `resume` reproduces an uninterrupted run to float noise.
 
+pub mod bpe;
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+pub mod dense;
 pub mod error;
+pub mod fused;
 pub mod gpt;
 pub mod lstm;
 pub mod model;
@@ -23,13 +28,16 @@ pub mod plot;
 pub mod rng;
 pub mod sample;
 pub mod schedule;
+pub mod tokenizer;
 pub mod train;
 pub mod vocab;
 
 pub use config::{Arch, GptConfig, LstmConfig, ModelConfig, Preset};
+pub use data::split_text;
 pub use error::LmError;
 pub use sample::{SampleOptions, Sampler};
-pub use train::{Observer, Progress, TrainConfig, TrainReport, train};
+pub use tokenizer::{Tokenizer, TokenizerKind};
+pub use train::{DEFAULT_BPE_VOCAB, Observer, Progress, TrainConfig, TrainReport, train};
 pub use vocab::Vocab;
 
 /// The one device the module runs on (see [`crate::device`]).

@@ -36,7 +36,12 @@ impl Model {
     pub fn loss(&self, xs: &Tensor, ys: &Tensor, rng: Option<&mut Rng>) -> Result<Tensor> {
         let logits = self.forward(xs, rng)?;
         let (b, t, v) = logits.dims3()?;
-        candle_nn::loss::cross_entropy(&logits.reshape((b * t, v))?, &ys.reshape(b * t)?)
+        let (logits, ys) = (logits.reshape((b * t, v))?, ys.reshape(b * t)?);
+        if super::fused::enabled(&logits) {
+            super::fused::cross_entropy::cross_entropy(&logits, &ys)
+        } else {
+            candle_nn::loss::cross_entropy(&logits, &ys)
+        }
     }
 }
 

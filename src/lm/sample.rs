@@ -14,7 +14,8 @@ use super::gpt::KvCache;
 use super::lstm::LstmState;
 use super::model::Model;
 use super::rng::Rng;
-use super::vocab::{UNK, Vocab};
+use super::tokenizer::Tokenizer;
+use super::vocab::UNK;
 
 #[derive(Debug, Clone, Copy)]
 pub struct SampleOptions {
@@ -36,6 +37,7 @@ impl Default for SampleOptions {
 
 pub struct Sampler {
     model: Model,
+    tokenizer: Tokenizer,
     config: CheckpointConfig,
 }
 
@@ -47,12 +49,12 @@ enum Decoder {
 
 impl Sampler {
     pub fn load(dir: &Path) -> Result<Sampler> {
-        let (config, model) = checkpoint::load_model(dir)?;
-        Ok(Sampler { model, config })
+        let (config, tokenizer, model) = checkpoint::load_model(dir)?;
+        Ok(Sampler { model, tokenizer, config })
     }
 
-    pub fn vocab(&self) -> &Vocab {
-        &self.config.vocab
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
     }
 
     pub fn config(&self) -> &CheckpointConfig {
@@ -69,27 +71,40 @@ impl Sampler {
                 reason: "temperature must be ≥ 0 and top_p in (0, 1]",
             });
         }
-        let vocab = self.vocab();
-        let mut ids = vocab.encode(prompt);
+        let mut ids = self.tokenizer.encode(prompt)?;
         if ids.is_empty() {
             // Nothing to condition on: start as a new line would.
-            ids.push(match vocab.id('\n') {
-                UNK => 1,
-                id => id,
-            });
+            ids = self.tokenizer.encode("\n")?;
+            if ids.is_empty() || (ids == [UNK] && matches!(self.tokenizer, Tokenizer::Chars(_))) {
+                ids = vec![1];
+            }
         }
         let mut decoder = match &self.model {
             Model::Lstm(_) => Decoder::Lstm(None),
             Model::Gpt(g) => Decoder::Gpt { cache: g.new_cache(), history: Vec::new() },
         };
+        // `<unk>` (id 0 of a character vocabulary) is never drawn; every BPE id is real text.
+        let chars_only = matches!(self.tokenizer, Tokenizer::Chars(_));
+        let skip = if chars_only { UNK as usize + 1 } else { 0 };
         let mut rng = Rng::new(opts.seed);
         let mut logits = self.feed(&mut decoder, &ids)?;
         let mut out = String::new();
-        for _ in 0..opts.max_chars {
-            let id = pick(&logits, opts.temperature, opts.top_p, &mut rng);
-            out.push(vocab.char(id));
-            if opts.stop.is_some_and(|stop| stop(&out)) {
-                break;
+        let mut chars = 0;
+        // BPE ids whose bytes do not yet end on a character boundary wait here.
+        let mut pending: Vec<u32> = Vec::new();
+        while chars < opts.max_chars {
+            let id = pick(&logits, opts.temperature, opts.top_p, skip, &mut rng);
+            pending.push(id);
+            let piece = self.tokenizer.decode(&pending);
+            if chars_only || !piece.ends_with('\u{FFFD}') || pending.len() >= 4 {
+                pending.clear();
+                for c in piece.chars().take(opts.max_chars - chars) {
+                    out.push(c);
+                    chars += 1;
+                }
+                if opts.stop.is_some_and(|stop| stop(&out)) {
+                    break;
+                }
             }
             logits = self.feed(&mut decoder, &[id])?;
         }
@@ -127,9 +142,9 @@ impl Sampler {
     }
 }
 
-/// Draws an id from `logits` with temperature and top-p; `<unk>` is never drawn.
-fn pick(logits: &[f32], temperature: f32, top_p: f32, rng: &mut Rng) -> u32 {
-    let candidates = || logits.iter().enumerate().skip(UNK as usize + 1);
+/// Draws an id from `logits` with temperature and top-p; the first `skip` ids are never drawn.
+fn pick(logits: &[f32], temperature: f32, top_p: f32, skip: usize, rng: &mut Rng) -> u32 {
+    let candidates = || logits.iter().enumerate().skip(skip);
     if temperature == 0.0 {
         return candidates().max_by(|a, b| a.1.total_cmp(b.1)).map_or(1, |(i, _)| i as u32);
     }
@@ -164,7 +179,7 @@ mod tests {
     fn check(logits: &[f32], temperature: f32, top_p: f32, allowed: &[u32]) {
         let mut rng = Rng::new(1);
         for _ in 0..200 {
-            let id = pick(logits, temperature, top_p, &mut rng);
+            let id = pick(logits, temperature, top_p, 1, &mut rng);
             assert!(allowed.contains(&id), "t {temperature} p {top_p}: drew {id}, allowed {allowed:?}");
         }
     }

@@ -10,6 +10,7 @@ use candle_core::{DType, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use serde::{Deserialize, Serialize};
 
+use super::bpe::{self, Bpe};
 use super::checkpoint::{self, CheckpointConfig, TrainState};
 use super::config::{Arch, ModelConfig, Preset};
 use super::data::{self, Batcher};
@@ -19,6 +20,7 @@ use super::optim::{self, AdamW};
 use super::plot;
 use super::rng::Rng;
 use super::schedule::Schedule;
+use super::tokenizer::{Tokenizer, TokenizerKind};
 use super::vocab::Vocab;
 
 pub const LOSS_CSV: &str = "loss.csv";
@@ -43,7 +45,19 @@ pub struct TrainConfig {
     pub eval_batches: usize,
     pub checkpoint_every: u64,
     pub seed: u64,
+    /// Characters, or a byte-level BPE vocabulary of `vocab` ids learned from the training text.
+    #[serde(default)]
+    pub tokenizer: TokenizerKind,
+    #[serde(default = "default_bpe_vocab")]
+    pub vocab: usize,
 }
+
+fn default_bpe_vocab() -> usize {
+    DEFAULT_BPE_VOCAB
+}
+
+/// The BPE vocabulary size when none is asked for.
+pub const DEFAULT_BPE_VOCAB: usize = 512;
 
 impl TrainConfig {
     /// Sensible defaults for `arch` at `preset`, bounded at 2000 steps.
@@ -65,6 +79,8 @@ impl TrainConfig {
             eval_batches: 8,
             checkpoint_every: 500,
             seed: 0,
+            tokenizer: TokenizerKind::Char,
+            vocab: DEFAULT_BPE_VOCAB,
         }
     }
 
@@ -153,14 +169,30 @@ pub fn train(
     fs::create_dir_all(out_dir).map_err(LmError::io(out_dir))?;
     checkpoint::remove_stale_temps(out_dir)?;
 
-    let (ck_config, state) = if resume {
+    let (ck_config, tokenizer, state) = if resume {
         let ck = checkpoint::load_config(out_dir)?;
         check_resumable(out_dir, &ck, cfg)?;
-        (CheckpointConfig { train: Some(cfg.clone()), ..ck }, checkpoint::load_state(out_dir)?)
+        let tokenizer = checkpoint::load_tokenizer(out_dir, &ck)?;
+        (CheckpointConfig { train: Some(cfg.clone()), ..ck }, tokenizer, checkpoint::load_state(out_dir)?)
     } else {
         let vocab = Vocab::from_text(train_text)?;
-        let model = ModelConfig::preset(cfg.arch, cfg.preset, vocab.len());
-        let ck = CheckpointConfig { arch: cfg.arch, preset: Some(cfg.preset), model, vocab, train: Some(cfg.clone()) };
+        let tokenizer = match cfg.tokenizer {
+            TokenizerKind::Char => Tokenizer::Chars(vocab.clone()),
+            TokenizerKind::Bpe => {
+                let bpe = Bpe::train(train_text, cfg.vocab)?;
+                bpe.save(&out_dir.join(bpe::FILE))?;
+                Tokenizer::Bpe(Box::new(bpe))
+            }
+        };
+        let model = ModelConfig::preset(cfg.arch, cfg.preset, tokenizer.len());
+        let ck = CheckpointConfig {
+            arch: cfg.arch,
+            preset: Some(cfg.preset),
+            model,
+            vocab,
+            tokenizer: cfg.tokenizer,
+            train: Some(cfg.clone()),
+        };
         let state = TrainState {
             step: 0,
             data_rng: Rng::new(cfg.seed),
@@ -168,7 +200,7 @@ pub fn train(
             best_val_loss: None,
             elapsed_secs: 0.0,
         };
-        (ck, state)
+        (ck, tokenizer, state)
     };
     cfg.validate(&ck_config.model)?;
     ck_config.model.validate()?;
@@ -188,9 +220,8 @@ pub fn train(
         model::init_params(&varmap, &ck_config.model, cfg.seed.wrapping_add(1))?;
     }
 
-    let vocab = &ck_config.vocab;
-    let mut batcher = Batcher::new(vocab.encode(train_text), cfg.batch, cfg.seq, state.data_rng)?;
-    let val = data::fixed_batches(&vocab.encode(val_text), cfg.batch, cfg.seq, cfg.eval_batches, &dev)?;
+    let mut batcher = Batcher::new(tokenizer.encode(train_text)?, cfg.batch, cfg.seq, state.data_rng)?;
+    let val = data::fixed_batches(&tokenizer.encode(val_text)?, cfg.batch, cfg.seq, cfg.eval_batches, &dev)?;
     let schedule = Schedule { peak: cfg.lr, warmup: cfg.warmup, total: cfg.steps };
     let vars = varmap.all_vars();
 
@@ -294,6 +325,9 @@ fn check_resumable(dir: &Path, ck: &CheckpointConfig, cfg: &TrainConfig) -> Resu
     if ck.preset != Some(cfg.preset) {
         let was = ck.preset.map_or("custom".to_string(), |p| p.to_string());
         return mismatch("preset", was, cfg.preset.to_string());
+    }
+    if ck.tokenizer != cfg.tokenizer {
+        return mismatch("tokenizer", ck.tokenizer.to_string(), cfg.tokenizer.to_string());
     }
     if let Some(t) = &ck.train {
         for (field, was, now) in
@@ -456,6 +490,41 @@ mod tests {
             other => panic!("expected CorruptCheckpoint, got {other}"),
         }
         assert!(err.to_string().contains("model.safetensors"), "{err}");
+    }
+
+    #[test]
+    fn gpt_over_bpe_trains_resumes_and_samples() {
+        let text = testdata::corpus(120_000);
+        let (train_text, val_text) = text.split_at(100_000);
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = TrainConfig {
+            tokenizer: TokenizerKind::Bpe,
+            vocab: 320,
+            batch: 8,
+            seq: 32,
+            eval_every: 30,
+            ..tiny(Arch::Gpt, 30)
+        };
+        let report = train(train_text, val_text, &cfg, dir.path(), false, &mut ()).unwrap();
+        let mean = |xs: &[(u64, f32)]| xs.iter().map(|x| x.1).sum::<f32>() / xs.len() as f32;
+        let (first, last) = (mean(&report.losses[..5]), mean(&report.losses[25..]));
+        println!("gpt tiny over bpe 320: loss {first:.3} -> {last:.3}");
+        assert!(last < first - 0.5, "loss {first} -> {last}");
+        assert!(dir.path().join(bpe::FILE).is_file());
+        let ck = checkpoint::load_config(dir.path()).unwrap();
+        assert_eq!((ck.tokenizer, ck.model.vocab_size()), (TokenizerKind::Bpe, 320));
+
+        let more = TrainConfig { steps: Some(32), ..cfg.clone() };
+        assert_eq!(train(train_text, val_text, &more, dir.path(), true, &mut ()).unwrap().step, 32);
+        let chars = TrainConfig { tokenizer: TokenizerKind::Char, ..more };
+        let err = train(train_text, val_text, &chars, dir.path(), true, &mut ()).unwrap_err();
+        assert!(matches!(err, LmError::ConfigMismatch { field: "tokenizer", .. }), "{err}");
+
+        let sampler = crate::lm::Sampler::load(dir.path()).unwrap();
+        let opts = crate::lm::SampleOptions { max_chars: 80, seed: 3, ..Default::default() };
+        let a = sampler.sample("ROMEO:\n", &opts).unwrap();
+        assert_eq!(a.chars().count(), 80);
+        assert_eq!(a, sampler.sample("ROMEO:\n", &opts).unwrap());
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Training as a job: `train/<model>/run` (kind `lm.train`) reads a corpus's train and validation text and trains a
-//! model into `models/<model>/`, holding every core while it runs.
+//! Training as a job: `train/<model>/run` (kind `lm.train`) reads a corpus's train and validation text (or one plain
+//! text file, split 90/10 by position as nanoGPT does) and trains a model into `models/<model>/`, holding every core
+//! while it runs.
 //!
 //! The trainer checkpoints as it goes (weights, optimizer state, step and RNG state, each written atomically). A
 //! `.job-key` file beside the checkpoints says which job wrote them: when the same job runs again after a kill or a
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::write_json;
-use crate::lm::{self, Arch, LmError, Preset, TrainConfig};
+use crate::lm::{self, Arch, LmError, Preset, TokenizerKind, TrainConfig};
 use crate::name::Slug;
 use crate::plan::{Cost, JobSpec, Plan, PlanError};
 use crate::scheduler::{JobContext, JobError, Registry};
@@ -36,12 +37,24 @@ pub fn dir(model: &Slug) -> PathBuf {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TrainParams {
     pub model: String,
+    /// The corpus's name, or the plain text file's name when `text` is given.
     pub corpus: String,
+    /// A plain text file to train on instead of a built corpus: the first 90% trains, the rest validates.
+    #[serde(default)]
+    pub text: Option<PathBuf>,
     pub arch: Arch,
     pub preset: Preset,
     pub steps: Option<u64>,
     pub minutes: Option<f64>,
     pub batch: Option<usize>,
+    /// Peak learning rate (default: the architecture's).
+    #[serde(default)]
+    pub lr: Option<f64>,
+    #[serde(default)]
+    pub tokenizer: TokenizerKind,
+    /// BPE vocabulary size (default [`lm::DEFAULT_BPE_VOCAB`]).
+    #[serde(default)]
+    pub vocab: Option<usize>,
     pub seed: u64,
     /// Continue from the checkpoints in the model folder even if another run wrote them.
     pub resume: bool,
@@ -52,12 +65,12 @@ pub fn plan(params: &TrainParams) -> Result<Plan, PlanError> {
     let model = Path::new("models").join(&params.model);
     let job = JobSpec::new(format!("train/{}/run", params.model), TRAIN)
         .stage("train")
-        .params(serde_json::to_value(params).unwrap_or_default())
-        .input(corpus.join("train.txt"))
-        .input(corpus.join("val.txt"))
-        .output(model.join("report.json"))
-        .cost(Cost::All)
-        .max_attempts(2);
+        .params(serde_json::to_value(params).unwrap_or_default());
+    let job = match &params.text {
+        Some(text) => job.input(text.clone()),
+        None => job.input(corpus.join("train.txt")).input(corpus.join("val.txt")),
+    };
+    let job = job.output(model.join("report.json")).cost(Cost::All).max_attempts(2);
     Plan::new(vec![job])
 }
 
@@ -87,7 +100,11 @@ fn run(ctx: &JobContext) -> Result<(), JobError> {
         let path = &ctx.inputs[i];
         std::fs::read_to_string(path).map_err(|e| JobError::fatal(format!("cannot read {}: {e}", path.display())))
     };
-    let (train_text, val_text) = (read(0)?, read(1)?);
+    let texts = if p.text.is_some() { (read(0)?, String::new()) } else { (read(0)?, read(1)?) };
+    let (train_text, val_text) = match p.text {
+        Some(_) => lm::split_text(&texts.0),
+        None => (texts.0.as_str(), texts.1.as_str()),
+    };
     let mut cfg = TrainConfig::new(p.arch, p.preset);
     cfg.steps = p.steps.or(cfg.steps);
     cfg.minutes = p.minutes;
@@ -98,9 +115,12 @@ fn run(ctx: &JobContext) -> Result<(), JobError> {
         cfg.batch = batch;
     }
     cfg.seed = p.seed;
+    cfg.lr = p.lr.unwrap_or(cfg.lr);
+    cfg.tokenizer = p.tokenizer;
+    cfg.vocab = p.vocab.unwrap_or(cfg.vocab);
     let started = std::time::Instant::now();
     let mut observer = Observer { ctx };
-    let report = lm::train(&train_text, &val_text, &cfg, &dir, resume, &mut observer).map_err(classify)?;
+    let report = lm::train(train_text, val_text, &cfg, &dir, resume, &mut observer).map_err(classify)?;
     if ctx.is_cancelled() {
         return Err(JobError::Cancelled);
     }

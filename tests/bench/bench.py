@@ -10,6 +10,9 @@ Sections:
   query    `reel shots query` latency on an archive of 100,000 shots and 300,000 cues (reel-bench fill)
   film     `reel demo` from a fresh workspace with each stage's share, and its render against the ffmpeg CLI
   faces    face-swap frames/s at 64 px, decode and encode excluded, detection, model and blend timed apart
+  lm-speed training tokens/s of reel's GPT tiny and small and LSTM 2x256 against the same models in PyTorch (CPU)
+  lm-quality char-level val loss on tinyshakespeare after exactly 5 minutes of `reel train` on 2 threads
+  lm-sample  characters/s of `reel write` with the shipped default model
 
 Every figure is measured in this run; the section says on what machine, when, and with which command.
 """
@@ -261,12 +264,169 @@ def section_faces():
     ])
 
 
+# ---------------------------------------------------------------- language models
+
+SHAKESPEARE_TXT = os.path.join(os.path.dirname(REPO), "shared", "data", "corpus", "tinyshakespeare.txt")
+LM_THREADS = 2
+# (arch, preset, steps timed): each side runs a few warm-up steps first.
+LM_SHAPES = [("gpt", "tiny", 30), ("gpt", "small", 8), ("lstm", "small", 20)]
+# The quality run: the architecture, preset and learning rate that reached the lowest val loss in 5 minutes here.
+QUALITY = {"arch": "lstm", "preset": "small", "lr": "3e-3", "batch": "32"}
+
+
+def lm_text():
+    path = os.environ.get("REEL_SHAKESPEARE_TXT", SHAKESPEARE_TXT)
+    need(path, "the shared data folder ../shared/data holds tinyshakespeare.txt")
+    return path
+
+
+def section_lm_speed():
+    text = lm_text()
+    env = dict(os.environ, RAYON_NUM_THREADS=str(LM_THREADS))
+    rows = ["| model | params | batch × seq | reel tok/s | PyTorch tok/s | reel ÷ PyTorch |", "|---|---|---|---|---|---|"]
+    version = ""
+    for arch, preset, steps in LM_SHAPES:
+        best = {}
+        # Interleaved, best of 2 each: both sides see the same machine load.
+        for _ in range(2):
+            out, _ = run([REEL_BENCH, "train-speed", text, "--arch", arch, "--preset", preset, "--steps", str(steps),
+                          "--warmup", "2"], env=env)
+            r = json.loads(out)
+            best["reel"] = max(best.get("reel", r), r, key=lambda x: x["tokens_per_s"])
+            out, _ = run([sys.executable, "tests/bench/torch_lm.py", text, "--arch", arch, "--preset", preset,
+                          "--steps", str(steps), "--warmup", "2", "--threads", str(LM_THREADS)])
+            t = json.loads(out)
+            version = t["version"]
+            best["torch"] = max(best.get("torch", t), t, key=lambda x: x["tokens_per_s"])
+        r, t = best["reel"], best["torch"]
+        name = "LSTM 2×256 (small)" if arch == "lstm" else f"GPT {preset}"
+        rows.append(f"| {name} | {r['params']:,} (PyTorch {t['params']:,}) | {r['batch']} × {r['seq']} "
+                    f"| {r['tokens_per_s']:,.0f} | {t['tokens_per_s']:,.0f} | {r['tokens_per_s'] / t['tokens_per_s']:.2f}× |")
+    return "\n".join([
+        "## Language model training throughput: reel (candle) vs PyTorch",
+        "",
+        stamp(),
+        f"Load average before the run: {os.getloadavg()[0]:.1f} (the machine is shared with other builds when above ~1).",
+        "",
+        f"The identical model, batch and window on {LM_THREADS} threads (`RAYON_NUM_THREADS={LM_THREADS}` for reel,",
+        f"`torch.set_num_threads({LM_THREADS})` for PyTorch {version} from the PyPI wheel, in a venv under the reel",
+        "cache). One step is forward, cross-entropy, backward, global-norm clipping and AdamW, on random windows",
+        "of the first 90% of tinyshakespeare; tok/s counts input positions over the timed steps after 2 warm-up",
+        "steps, best of 2 runs each, the two sides interleaved. reel's CPU path uses its fused ops (`src/lm/fused`:",
+        "LSTM recurrence, causal attention, LayerNorm, GELU, linear, cross-entropy, each with its own backward).",
+        "PyTorch uses `nn.LSTM` and `F.scaled_dot_product_attention`.",
+        "",
+        "Read the ratios with the load average: when other builds share the 2 cores both sides slow down, and",
+        "PyTorch more so (its OpenMP threads spin-wait for each other). On a quiet machine the issue measured",
+        "PyTorch at about 6.8k tok/s (GPT small) and 26k tok/s (LSTM); a ratio measured under load is not the",
+        "quiet-machine ratio.",
+        "",
+        "Commands: `RAYON_NUM_THREADS=2 target/release/reel-bench train-speed TEXT --arch A --preset P --steps N` and",
+        "`python3 tests/bench/torch_lm.py TEXT --arch A --preset P --steps N --threads 2` (via `make bench`).",
+        "",
+        *rows,
+    ])
+
+
+def section_lm_quality():
+    text = lm_text()
+    workspace = os.path.join(WORK, "lm-quality")
+    shutil.rmtree(workspace, ignore_errors=True)
+    os.makedirs(workspace)
+    db = os.path.join(workspace, "reel.db")
+    env = dict(os.environ, RAYON_NUM_THREADS=str(LM_THREADS))
+    q = QUALITY
+    cmd = [REEL, "--db", db, "--plain", "train", "--text", text, "--model", "shakespeare", "--arch", q["arch"],
+           "--preset", q["preset"], "--lr", q["lr"], "--batch", q["batch"], "--minutes", "5"]
+    load = os.getloadavg()[0]
+    _, seconds = run(cmd, env=env)
+    report = json.load(open(os.path.join(workspace, "models", "shakespeare", "report.json")))
+    rows = read_loss_csv(os.path.join(workspace, "models", "shakespeare", "loss.csv"))
+    evals = [r for r in rows if r["val"] is not None]
+    shown = " ".join(["reel train --text ../shared/data/corpus/tinyshakespeare.txt --model shakespeare",
+                      f"--arch {q['arch']} --preset {q['preset']} --lr {q['lr']} --batch {q['batch']} --minutes 5"])
+    curve = ", ".join(f"{r['step']}: {r['val']:.3f}" for r in evals[-6:])
+    return "\n".join([
+        "## Language model quality: tinyshakespeare in 5 minutes",
+        "",
+        stamp(),
+        f"Load average at the start: {load:.1f} (the machine is shared with other builds when above ~1).",
+        "",
+        "Character-level validation loss (nats per character) on tinyshakespeare, the first 90% for training and",
+        "the last 10% for validation as nanoGPT splits it, after exactly 5 minutes of training on "
+        f"{LM_THREADS} threads. The anchor: nanoGPT's CPU configuration reaches 1.88 in about 3 minutes on a laptop;",
+        "the target here is ≤ 1.88. The validation loss is the mean over reel's fixed validation windows",
+        "(8 batches evenly spaced over the validation text).",
+        "",
+        f"Command: `RAYON_NUM_THREADS={LM_THREADS} {shown}` (via `make bench`).",
+        "",
+        f"| model | steps | tokens/s | last val loss | best val loss | wall s |",
+        "|---|---|---|---|---|---|",
+        f"| {q['arch']} {q['preset']}, lr {q['lr']}, batch {q['batch']} | {report['steps']} | {report['tokens_per_s']:,.0f} "
+        f"| **{report['last_val_loss']:.3f}** | {report['best_val_loss']:.3f} | {seconds:.0f} |",
+        "",
+        f"Validation loss by step (last evaluations): {curve}.",
+    ])
+
+
+def read_loss_csv(path):
+    rows = []
+    with open(path) as f:
+        next(f)
+        for line in f:
+            step, train, val, _, _ = line.strip().split(",")
+            rows.append({"step": int(step), "train": float(train), "val": float(val) if val else None})
+    return rows
+
+
+def section_lm_sample():
+    out_dir = os.path.join(WORK, "lm-sample")
+    os.makedirs(out_dir, exist_ok=True)
+    db = os.path.join(out_dir, "reel.db")
+    script = os.path.join(out_dir, "sunspring.fountain")
+    brief = ["--title", "Sunspring", "--line", "In a future with mass unemployment, young people are forced to sell blood.",
+             "--prop", "a book pulled from a shelf"]
+    rows = ["| model | pages | characters | seconds | chars/s |", "|---|---|---|---|---|"]
+    for pages in ("2", "6"):
+        best = None
+        for _ in range(2):
+            done = subprocess.run([REEL, "--db", db, "write", *brief, "--pages", pages, "-o", script], cwd=REPO,
+                                  text=True, capture_output=True)
+            if done.returncode != 0:
+                sys.exit(f"bench: reel write exited {done.returncode}:\n{done.stderr[-2000:]}")
+            m = re.search(r"([0-9]+) characters in ([0-9.]+) s", done.stderr)
+            if not m:
+                sys.exit(f"bench: cannot read reel write's summary: {done.stderr!r}")
+            chars, secs = int(m.group(1)), float(m.group(2))
+            if best is None or chars / secs > best[0] / best[1]:
+                best = (chars, secs)
+        rows.append(f"| default (shipped) | {pages} | {best[0]:,} | {best[1]:.2f} | {best[0] / best[1]:,.0f} |")
+    return "\n".join([
+        "## Screenplay sampling speed",
+        "",
+        stamp(),
+        f"Load average at the end: {os.getloadavg()[0]:.1f} (the machine is shared with other builds when above ~1).",
+        "",
+        "`reel write` with the shipped default model, the issue's brief, seed 2016, temperature 0.8, top-p 0.95: the",
+        "whole write (model load excluded), as `reel write` reports it, characters of Fountain written per second,",
+        "best of 2.",
+        "",
+        "Command: `reel write --title Sunspring --line \"In a future with mass unemployment, young people are forced to",
+        "sell blood.\" --prop \"a book pulled from a shelf\" --pages N -o sunspring.fountain` (via `make bench`).",
+        "",
+        *rows,
+    ])
+
+
 SECTIONS = {
     "detect": section_detect,
     "ingest": section_ingest,
     "query": section_query,
     "faces": section_faces,
     "film": section_film,
+    "lm-speed": section_lm_speed,
+    "lm-quality": section_lm_quality,
+    "lm-sample": section_lm_sample,
 }
 
 

@@ -9,6 +9,7 @@
 //! - `reel-bench latency DB --runs N -- ARGS...`: p50 and p99 wall time of `reel ARGS...` against DB.
 //! - `reel-bench faceset VIDEO DIR --res 64`: a face set (square PNG crops of the largest face) from a video.
 //! - `reel-bench forward [--model DIR] --res 64`: per-crop forward time of the face swapper.
+//! - `reel-bench train-speed TEXT --arch A --preset P --batch N`: training tokens/s of a language model.
 
 mod detect;
 mod faces;
@@ -16,13 +17,14 @@ mod faceset;
 mod faceswap;
 mod fill;
 mod latency;
+mod train_speed;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-// The same allocator as the `reel` binary, so that timings match the product's.
+// The product's allocator (src/main.rs), so that timings match what `reel` does.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -119,6 +121,23 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         steps: u64,
     },
+    /// Train a language model on the first 90% of TEXT for WARMUP + STEPS steps; print the timed steps' tokens/s.
+    TrainSpeed {
+        text: PathBuf,
+        #[arg(long, value_parser = ["lstm", "gpt"])]
+        arch: String,
+        #[arg(long, value_parser = ["tiny", "small", "base"])]
+        preset: String,
+        #[arg(long, default_value_t = 32)]
+        batch: usize,
+        /// Window length (default: the preset's context, 64 for the LSTM).
+        #[arg(long)]
+        seq: Option<usize>,
+        #[arg(long, default_value_t = 10)]
+        steps: u64,
+        #[arg(long, default_value_t = 2)]
+        warmup: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -138,6 +157,15 @@ fn main() -> ExitCode {
         Command::TrainStep { a, b, res, steps } => faceswap::train_step(&a, &b, res, steps),
         Command::Train { a, b, out, res, minutes, gan_weight, eval_every } => {
             faceswap::train_run(&a, &b, &out, res, minutes, gan_weight, eval_every)
+        }
+        Command::TrainSpeed { text, arch, preset, batch, seq, steps, warmup } => {
+            let arch = if arch == "gpt" { reel::lm::Arch::Gpt } else { reel::lm::Arch::Lstm };
+            let preset = match preset.as_str() {
+                "tiny" => reel::lm::Preset::Tiny,
+                "small" => reel::lm::Preset::Small,
+                _ => reel::lm::Preset::Base,
+            };
+            train_speed::run(&text, &train_speed::Shape { arch, preset, batch, seq, steps, warmup })
         }
     };
     match result {

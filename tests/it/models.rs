@@ -63,6 +63,37 @@ fn train_needs_a_built_corpus() {
     assert!(run.stderr().contains("--minutes must be more than 0"), "{}", run.stderr());
 }
 
+#[test]
+fn train_on_a_plain_text_with_bpe_then_write_with_it() {
+    let Some(shared) = crate::common::shared_data() else { return };
+    let dir = Dir::new();
+    // The first 60 kB of tinyshakespeare as the plain file; its last 10% validates.
+    let full = std::fs::read(shared.join("corpus/tinyshakespeare.txt")).unwrap();
+    let text = dir.path().join("lantern.txt");
+    std::fs::write(&text, &full[..60_000]).unwrap();
+    let run = dir
+        .reel()
+        .args(["train", "--arch", "gpt", "--preset", "tiny", "--steps", "8", "--batch", "2", "--model", "b"])
+        .args(["--tokenizer", "bpe", "--vocab", "300", "--lr", "3e-3", "--text"])
+        .arg(&text)
+        .success();
+    assert!(run.stdout().contains("model b: gpt tiny trained 8 steps on text lantern"), "{}", run.stdout());
+    let model = dir.path().join("models/b");
+    assert!(model.join("tokenizer.json").is_file());
+    let config = std::fs::read_to_string(model.join("config.json")).unwrap();
+    assert!(config.contains("\"tokenizer\": \"bpe\"") && config.contains("\"vocab_size\": 300"), "{config}");
+    let line = "In a future with mass unemployment, young people are forced to sell blood.";
+    let write = ["write", "--model", "b", "--title", "Sunspring", "--line", line, "--seed", "7"];
+    let script = dir.reel().args(write).success().stdout();
+    assert!(script.contains(line) && script.contains("Sunspring"), "{script}");
+    assert_eq!(dir.reel().args(write).success().stdout(), script, "the same seed writes the same script");
+
+    let missing = dir.reel().args(["train", "--text", "nowhere.txt"]).code(2);
+    assert!(missing.stderr().contains("nowhere.txt: no such file"), "{}", missing.stderr());
+    let bad = dir.reel().args(["train", "--corpus", "x", "--lr", "0"]).code(2);
+    assert!(bad.stderr().contains("--lr must be a positive number"), "{}", bad.stderr());
+}
+
 /// Reads a WAV's (sample rate, channels, seconds, RMS).
 fn wav(path: &Path) -> (u32, u16, f64, f64) {
     let mut reader = hound::WavReader::open(path).unwrap();
