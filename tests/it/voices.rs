@@ -211,3 +211,70 @@ fn automatic_neural_voices_are_distinct_in_pitch() {
     }
     check_distinct_voices(&[], "piper:");
 }
+
+/// A voice stage killed with SIGKILL part-way and run again: the lines recorded as done are not spoken again (no
+/// new run in the database, the same bytes and modification time on disk), and every line ends with one done run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_voice_stage_resumes_without_speaking_finished_lines_again() {
+    let dir = Dir::new();
+    // Long enough that the stage is still running when a few lines are done, with either backend.
+    let neural = reel::voice::VoiceAssets::discover().piper_model.is_some();
+    let (lines, words) = if neural { (10, 14) } else { (16, 80) };
+    let text = "the quick grey heron waits at the edge of the cold river for the light to change again ";
+    let mut script = String::from("Title: Resume\n\nINT. HALL - NIGHT\n\n");
+    for i in 0..lines {
+        let speaker = ["ANN", "BEN", "CARL"][i % 3];
+        let line: Vec<&str> = text.split_whitespace().cycle().skip(i).take(words).collect();
+        script.push_str(&format!("{speaker}\nLine {i}, {}.\n\n", line.join(" ")));
+    }
+    let script = write_script(&dir, "resume.fountain", &script);
+    let voices = dir.path().join("productions/resume/voices");
+    let reports = || {
+        std::fs::read_dir(&voices)
+            .map(|d| d.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "json")).count())
+            .unwrap_or(0)
+    };
+
+    let mut child = dir.reel().args(["produce", "resume", "--script"]).arg(&script).command();
+    let mut child = child.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while reports() < 3 && started.elapsed() < std::time::Duration::from_secs(120) {
+        assert!(child.try_wait().unwrap().is_none(), "the voice stage ended before it could be killed");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+
+    let states = crate::common::states(&dir.db()).await;
+    let runs_before = crate::common::runs(&dir.db()).await;
+    let done: Vec<&String> = states.iter().filter(|(_, (s, _))| s == "done").map(|(n, _)| n).collect();
+    assert!(done.len() >= 2 && done.len() < lines, "{} of {lines} lines done at the kill: {states:?}", done.len());
+    let file = |job: &str, ext: &str| voices.join(format!("{}.{ext}", job.rsplit('/').next().unwrap()));
+    let snapshot = |job: &str| {
+        ["wav", "json"].map(|ext| {
+            let path = file(job, ext);
+            (std::fs::read(&path).unwrap(), std::fs::metadata(&path).unwrap().modified().unwrap())
+        })
+    };
+    let before: BTreeMap<&String, _> = done.iter().map(|job| (*job, snapshot(job))).collect();
+
+    let rerun = voice_stage(&dir, "resume", &script, &[]);
+    let fresh = format!("{} ran, {} up to date", lines - done.len(), done.len());
+    assert!(rerun.stderr().contains(&fresh), "expected `{fresh}`:\n{}", rerun.stderr());
+    let runs = crate::common::runs(&dir.db()).await;
+    assert_eq!(runs.len(), lines, "{runs:?}");
+    for (job, outcomes) in &runs {
+        assert_eq!(outcomes.iter().filter(|o| *o == "done").count(), 1, "{job}: {outcomes:?}");
+    }
+    for (job, files) in &before {
+        assert_eq!(runs[*job], runs_before[*job], "{job} ran again");
+        assert!(snapshot(job) == *files, "{job}'s WAV or report was written again");
+    }
+    assert_eq!(reports(), lines);
+    assert!(crate::common::temp_files(&voices).is_empty(), "{:?}", crate::common::temp_files(&voices));
+    eprintln!(
+        "voice stage killed with {} of {lines} lines done; the rerun spoke only the other {}",
+        done.len(),
+        lines - done.len()
+    );
+}
