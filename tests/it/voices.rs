@@ -100,6 +100,13 @@ fn voice_cast_shows_the_casting_and_writes_choices_into_production_toml() {
     assert_eq!(reports["003"]["voice"], "espeak:en-us+f3 pitch=60");
     assert_eq!(reports["005"]["voice"], "espeak:en-us+f3 pitch=60");
     assert_eq!(reports["004"]["voice"].as_str(), voices[1]["voice"].as_str());
+    // BEN's `(quietly)` is a whisper: mastered 8 LU under the -20 LUFS of the others.
+    let loudness = |n: &str| {
+        let wav = dir.path().join(format!("productions/lantern/voices/{n}.wav"));
+        reel::voice::measure(&samples(&wav), 48_000).unwrap().lufs
+    };
+    let (ann, ben) = (loudness("003"), loudness("004"));
+    assert!((ann + 20.0).abs() <= 1.0 && (ben + 28.0).abs() <= 1.0, "ANN {ann:.1} LUFS, BEN {ben:.1} LUFS");
     // Now the production has a shot plan, so the casting reads it without --script.
     let planned = dir.reel().args(["voice", "cast", "lantern"]).success().stdout();
     assert_eq!(planned, dir.reel().args(["voice", "cast", "lantern", "--script"]).arg(&script).success().stdout());
@@ -116,18 +123,24 @@ fn voice_cast_shows_the_casting_and_writes_choices_into_production_toml() {
     assert!(unknown.stderr().contains("nobody"), "{}", unknown.stderr());
 }
 
+/// A line's samples; every line is a 48 kHz mono WAV.
+fn samples(path: &Path) -> Vec<f32> {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    let spec = reader.spec();
+    assert_eq!((spec.sample_rate, spec.channels), (48_000, 1), "{}", path.display());
+    match spec.sample_format {
+        hound::SampleFormat::Float => reader.samples::<f32>().map(Result::unwrap).collect(),
+        hound::SampleFormat::Int => reader.samples::<i32>().map(|s| s.unwrap() as f32 / 32768.0).collect(),
+    }
+}
+
 /// Median F0 of a WAV by normalised autocorrelation: 40 ms frames every 10 ms at 16 kHz, frames quieter than half
 /// the file's RMS skipped, the shortest lag within 10% of the best correlation taken (against octave errors), and
 /// frames that correlate below 0.6 treated as unvoiced.
 fn median_f0(path: &Path) -> f64 {
-    let mut reader = hound::WavReader::open(path).unwrap();
-    let spec = reader.spec();
-    assert_eq!((spec.sample_rate, spec.channels), (48_000, 1), "{}", path.display());
-    let samples: Vec<f64> = match spec.sample_format {
-        hound::SampleFormat::Float => reader.samples::<f32>().map(|s| f64::from(s.unwrap())).collect(),
-        hound::SampleFormat::Int => reader.samples::<i32>().map(|s| f64::from(s.unwrap()) / 32768.0).collect(),
-    };
-    let x: Vec<f64> = samples.chunks(3).map(|c| c.iter().sum::<f64>() / c.len() as f64).collect();
+    let samples = samples(path);
+    let x: Vec<f64> =
+        samples.chunks(3).map(|c| c.iter().map(|&s| f64::from(s)).sum::<f64>() / c.len() as f64).collect();
     let rate = 16_000.0;
     let rms = |s: &[f64]| (s.iter().map(|v| v * v).sum::<f64>() / s.len().max(1) as f64).sqrt();
     let loud = rms(&x);
@@ -277,4 +290,52 @@ async fn a_killed_voice_stage_resumes_without_speaking_finished_lines_again() {
         done.len(),
         lines - done.len()
     );
+}
+
+/// Lines a script could hold that a shell or an argument parser would take for something else: spoken, never run.
+#[test]
+fn hostile_lines_in_a_script_are_spoken_and_run_nothing() {
+    let dir = Dir::new();
+    let canary = dir.path().join("pwned");
+    let lines = [
+        format!("$(touch {})", canary.display()),
+        format!("`touch {}` and then some", canary.display()),
+        "-v xx --help".to_string(),
+        "\"Quoted,\" she said; 'single' too.".to_string(),
+        "\u{1F600}\u{1F600}".to_string(),
+    ];
+    let mut script = String::from("Title: Hostile\n\nINT. SHELL - NIGHT\n\n");
+    for line in &lines {
+        script.push_str(&format!("ANN\n{line}\n\n"));
+    }
+    let script = write_script(&dir, "hostile.fountain", &script);
+    let run = voice_stage(&dir, "hostile", &script, &[]);
+    assert!(!canary.exists(), "a line was executed");
+    let reports = reports(&dir, "hostile");
+    assert_eq!(reports.len(), lines.len(), "{reports:?}");
+    let durations: Vec<u64> = reports.values().map(|r| r["duration_ms"].as_u64().unwrap()).collect();
+    assert!(durations[..4].iter().all(|&ms| ms >= 900), "spoken in full: {durations:?}");
+    // The emoji-only line has nothing to speak: a short silence, and the note reaches the person.
+    assert_eq!(durations[4], 300, "{reports:?}");
+    assert!(
+        samples(&dir.path().join(format!("productions/hostile/voices/{}.wav", reports.keys().last().unwrap())))
+            .iter()
+            .all(|&s| s == 0.0)
+    );
+    assert!(
+        run.stderr().contains("note: line has nothing to speak; wrote 300 ms of silence (script line 18)"),
+        "{}",
+        run.stderr()
+    );
+
+    // The same goes for the audition command, where a leading `-` follows `--`.
+    let out = dir.path().join("dash.wav");
+    let said = dir
+        .reel()
+        .args(["voice", "say", "--voice", "espeak:en-us", "-o"])
+        .arg(&out)
+        .args(["--", "-v xx --help"])
+        .success();
+    assert!(said.stdout().contains("LUFS"), "{}", said.stdout());
+    assert!(samples(&out).len() > 48_000 / 2, "spoken, not taken as options");
 }
