@@ -156,9 +156,10 @@ demo: build data
 	@$(REEL) produce sunspring --script productions/sunspring/script.fountain
 	@echo "demo: productions/sunspring/sunspring.mp4 (the film), script.fountain, and the archive (reel shots query)"
 
-# Benchmarks, each side by side with its peer (PySceneDetect is installed into a venv under the cache by the bench).
+# Benchmarks, each side by side with its peer (PySceneDetect and the Python Piper CLI are installed into venvs under
+# the cache by the bench).
 # Rewrites the sections of BENCHMARKS.md it runs; `make bench BENCH=detect,query` runs some of them.
-BENCH ?= detect,ingest,query
+BENCH ?= detect,ingest,query,voice
 bench: build data
 	$(PYTHON) tests/bench/bench.py --only $(BENCH)
 

@@ -5,10 +5,12 @@
 //! - `reel-bench fill DB --shots N --cues M`: an archive database of the given size, its dialogue drawn from real
 //!   text, for the query-latency benchmark.
 //! - `reel-bench latency DB --runs N -- ARGS...`: p50 and p99 wall time of `reel ARGS...` against DB.
+//! - `reel-bench voice LINES --voice SPEC --out DIR`: every line of LINES voiced as the voice stage does, timed.
 
 mod detect;
 mod fill;
 mod latency;
+mod voice;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +55,18 @@ enum Command {
         #[arg(long = "query", required = true)]
         queries: Vec<String>,
     },
+    /// Voice each line of LINES (a text file, one line each) into DIR/NNN.wav and print the real-time factor.
+    Voice {
+        lines: PathBuf,
+        /// A voice spec: `piper:joe`, `espeak:en-us`.
+        #[arg(long)]
+        voice: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// ONNX Runtime threads for the neural voice.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -61,6 +75,7 @@ fn main() -> ExitCode {
         Command::Detect { file, full } => detect::run(&file, full),
         Command::Fill { db, shots, cues, text } => fill::run(&db, shots, cues, &text),
         Command::Latency { db, runs, reel, queries } => latency::run(&db, runs, &reel, &queries),
+        Command::Voice { lines, voice, out, threads } => voice::run(&lines, &voice, &out, threads),
     };
     match result {
         Ok(json) => {
