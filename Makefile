@@ -151,9 +151,10 @@ demo: build data
 soak: deps data
 	REEL_SOAK_DEMO=1 REEL_SOAK_KILLS=12 $(CARGO) test --release --locked --test it soak -- --nocapture
 
-# Benchmarks, each side by side with its peer (PySceneDetect is installed into a venv under the cache by the bench).
+# Benchmarks, each side by side with its peer (PySceneDetect and the Python Piper CLI are installed into venvs under
+# the cache by the bench).
 # Rewrites the sections of BENCHMARKS.md it runs; `make bench BENCH=detect,query` runs some of them.
-BENCH ?= detect,ingest,query,film
+BENCH ?= detect,ingest,query,voice,film
 bench: build data
 	$(PYTHON) tests/bench/bench.py --only $(BENCH)
 

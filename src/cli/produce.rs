@@ -4,7 +4,7 @@
 //! Every step is a job or is recomputed from jobs' outputs, so the same command after a kill goes on where it
 //! stopped: voiced lines and rendered shots whose inputs are unchanged are not made again.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -84,6 +84,7 @@ pub async fn produce(
         shots[*i].target_ms = production::voiced_ms(report.duration_ms, &timing);
         voiced[*i] = Some(report);
     }
+    print_voice_notes(&shots, &voiced);
     store.replace_shots(production.id, &new_shots(&shots)).await?;
     let model_dir = archive_embed::model_dir();
     let mut retriever = Retriever::new(&store, model_dir.as_deref());
@@ -152,6 +153,20 @@ pub async fn produce(
     println!("  subtitles {name}.srt {name}.vtt, edit {name}.edl {name}.otio, in {}", dir.display());
     println!("  storyboard {}, report {}", dir.join("storyboard.png").display(), report.display());
     Ok(Exit::Success)
+}
+
+/// What the voices noted about the lines (text cleaned, a language read by another voice, a line with nothing to
+/// speak), each note once with the script lines it concerns.
+fn print_voice_notes(shots: &[PlannedShot], voiced: &[Option<voice_stage::LineReport>]) {
+    let mut notes: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (shot, report) in shots.iter().zip(voiced) {
+        for note in report.iter().flat_map(|r| &r.notes) {
+            notes.entry(note).or_default().push(shot.script_line.to_string());
+        }
+    }
+    for (note, lines) in notes {
+        eprintln!("note: {note} (script line {})", lines.join(", "));
+    }
 }
 
 /// "1 shot", "3 shots".

@@ -99,6 +99,11 @@ impl Piper {
             .map_err(|e| onnx_error(context(), e))?
             .with_intra_threads(threads.max(1))
             .map_err(|e| onnx_error(context(), e))?
+            // Idle pool threads sleep instead of spinning. Spinning bought nothing here and cost a core: on the
+            // shared 2-core machine it made 50 lines take 9.5 s of CPU and 22-25 s instead of 5.5 s and 12-14 s
+            // (BENCHMARKS.md, voices), and the scheduler runs other jobs beside the voice.
+            .with_intra_op_spinning(false)
+            .map_err(|e| onnx_error(context(), e))?
             .commit_from_file(model)
             .map_err(|e| onnx_error(context(), e))?;
         Ok(Piper { session: Mutex::new(session), config, ids, espeak })

@@ -13,6 +13,8 @@ Sections:
   lm-speed training tokens/s of reel's GPT tiny and small and LSTM 2x256 against the same models in PyTorch (CPU)
   lm-quality char-level val loss on tinyshakespeare after exactly 5 minutes of `reel train` on 2 threads
   lm-sample  characters/s of `reel write` with the shipped default model
+  voice    real-time factor of reel's espeak-ng and Piper voices against the espeak-ng program and the Python
+           Piper CLI (piper-tts in a venv under the cache) on 50 lines of Tears of Steel
 
 Every figure is measured in this run; the section says on what machine, when, and with which command.
 """
@@ -23,6 +25,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -214,6 +217,7 @@ def section_query():
         *rows,
     ])
 
+# ---------------------------------------------------------------- voice
 
 def section_film():
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -418,10 +422,171 @@ def section_lm_sample():
     ])
 
 
+SHARED = os.environ.get("REEL_SHARED_DATA") or os.path.join(REPO, "..", "shared", "data")
+TOS_EN = os.path.join(SHARED, "subtitles", "tears_of_steel", "TOS-en.srt")
+PIPER_MODEL = os.path.join(CACHE, "piper", "en_US-joe-medium.onnx")
+PIPER_VENV = os.environ.get("REEL_PIPER_VENV") or os.path.join(CACHE, "piper-venv")
+# The reference CLI, with the same ONNX Runtime release as the library `make data` gives reel.
+PIPER_PINS = ["piper-tts==1.8.0", "onnxruntime==1.31.1"]
+VOICE_LINES = 50
+VOICE_REPEAT = int(os.environ.get("REEL_BENCH_VOICE_REPEAT", "3"))
+
+
+def piper_venv():
+    """The venv with the Python Piper CLI, created once and reused while its pins are unchanged."""
+    python = os.path.join(PIPER_VENV, "bin", "python")
+    marker = os.path.join(PIPER_VENV, ".reel-bench-pins")
+    pins = " ".join(PIPER_PINS)
+    if not (os.path.exists(python) and os.path.exists(marker) and open(marker).read() == pins):
+        shutil.rmtree(PIPER_VENV, ignore_errors=True)
+        run([sys.executable, "-m", "venv", PIPER_VENV])
+        run([python, "-m", "pip", "install", "--quiet", *PIPER_PINS])
+        with open(marker, "w") as f:
+            f.write(pins)
+    return python
+
+
+def subtitle_lines(path, count):
+    """The first `count` cues of an SRT file, each as one line of plain text."""
+    with open(path, encoding="utf-8-sig") as f:
+        blocks = re.split(r"\n\s*\n", f.read().strip())
+    cues = []
+    for block in blocks:
+        rows = block.splitlines()
+        if len(rows) >= 3 and "-->" in rows[1]:
+            text = re.sub(r"<[^>]+>", "", " ".join(r.strip() for r in rows[2:])).strip()
+            if text:
+                cues.append(text)
+    return cues[:count]
+
+
+def timed(cmd, stdin_text=None):
+    """Runs cmd once; returns (wall s, CPU s of the process and its children, stdout)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(cmd, cwd=REPO, input=stdin_text, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} exited {done.returncode}:\n{done.stderr[-4000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout
+
+
+def wav_seconds(folder):
+    import wave
+    total = 0.0
+    for path in glob.glob(os.path.join(folder, "*.wav")):
+        with wave.open(path) as w:
+            total += w.getnframes() / w.getframerate()
+    return total
+
+
+def fresh(folder):
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    return folder
+
+
+def section_voice():
+    need(TOS_EN, "the shared test data (set REEL_SHARED_DATA)")
+    need(PIPER_MODEL, "run `make data`")
+    python = piper_venv()
+    work = os.path.join(WORK, "voice")
+    os.makedirs(work, exist_ok=True)
+    lines = subtitle_lines(TOS_EN, VOICE_LINES)
+    lines_path = os.path.join(work, "lines.txt")
+    with open(lines_path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    words = sum(len(line.split()) for line in lines)
+    load_before = os.getloadavg()
+
+    def reel_voice(spec, name):
+        out = fresh(os.path.join(work, name))
+        wall, _, stdout = timed([REEL_BENCH, "voice", lines_path, "--voice", spec, "--out", out])
+        r = json.loads(stdout)
+        return {"synth": r["synth_s"], "cpu": r["cpu_s"], "audio": r["audio_s"], "process": wall, "load": r["load_s"]}
+
+    def espeak_alone():
+        out = fresh(os.path.join(work, "espeak-ng"))
+        wall = cpu = 0.0
+        for i, line in enumerate(lines):
+            w, c, _ = timed(["espeak-ng", "-v", "en-us", "-w", os.path.join(out, f"{i:03}.wav"), "--stdin"], line)
+            wall, cpu = wall + w, cpu + c
+        return {"synth": wall, "cpu": cpu, "audio": wav_seconds(out)}
+
+    def python_piper():
+        cli = [python, "-m", "piper", "-m", PIPER_MODEL, "-d"]
+        empty_wall, empty_cpu, _ = timed(cli + [fresh(os.path.join(work, "piper-cli-empty"))], "")
+        out = fresh(os.path.join(work, "piper-cli"))
+        wall, cpu, _ = timed(cli + [out], "\n".join(lines) + "\n")
+        return {"synth": wall - empty_wall, "cpu": cpu - empty_cpu, "audio": wav_seconds(out), "process": wall,
+                "load": empty_wall}
+
+    contestants = [
+        ("reel, espeak-ng `espeak:en-us`", lambda: reel_voice("espeak:en-us", "reel-espeak")),
+        ("espeak-ng program alone (`espeak-ng -v en-us -w`)", espeak_alone),
+        ("reel, Piper `piper:joe`", lambda: reel_voice("piper:joe", "reel-piper")),
+        ("Python Piper CLI (`python -m piper`, piper-tts 1.8.0)", python_piper),
+    ]
+    rounds = {name: [] for name, _ in contestants}
+    for _ in range(VOICE_REPEAT):  # interleaved, so a burst of load on the shared machine hits every contestant
+        for name, fn in contestants:
+            rounds[name].append(fn())
+    best = {}
+    for name, results in rounds.items():
+        best[name] = dict(min(results, key=lambda r: r["synth"]), cpu_best=min(r["cpu"] for r in results))
+    load_after = os.getloadavg()
+
+    rows = ["| voice | audio s | synthesis s | RTF | CPU s | RTF by CPU | target |", "|---|---|---|---|---|---|---|"]
+    targets = ["≤ 0.01", "", "≤ 0.2, no slower than Python Piper", ""]
+    for (name, _), target in zip(contestants, targets):
+        r = best[name]
+        rows.append(f"| {name} | {r['audio']:.1f} | {r['synth']:.2f} | **{r['synth'] / r['audio']:.4f}** "
+                    f"| {r['cpu_best']:.2f} | {r['cpu_best'] / r['audio']:.4f} | {target} |")
+    rtf = {name: best[name]["synth"] / best[name]["audio"] for name, _ in contestants}
+    cpu_rtf = {name: best[name]["cpu_best"] / best[name]["audio"] for name, _ in contestants}
+    (re_, ea, rp, pp) = [name for name, _ in contestants]
+    return "\n".join([
+        "## Voices: real-time factor",
+        "",
+        stamp(),
+        f"The machine was shared with other builds and tests: load average {load_before[0]:.1f} when the section "
+        f"started and {load_after[0]:.1f} when it ended, on 2 cores, so wall times are inflated; the CPU columns "
+        "are less affected.",
+        "",
+        f"The same {len(lines)} lines ({words} words), the first {len(lines)} cues of the Tears of Steel English "
+        "subtitles (`shared/data/subtitles/tears_of_steel/TOS-en.srt`), one utterance each, voiced side by side "
+        f"in one run, best of {VOICE_REPEAT} interleaved rounds. RTF = synthesis time ÷ audio duration (each "
+        "voice's own output).",
+        "",
+        "- *reel*: `reel-bench voice` loads the voices once, as the voice stage does, then times each line's",
+        "  `Voices::render`: synthesis, resampling to 48 kHz, loudness normalisation with the true-peak limiter,",
+        "  fades and the WAV write. Piper runs on 2 ONNX Runtime threads. espeak-ng is its program, run once per",
+        "  sentence (it is GPL-3: run, never linked).",
+        "- *espeak-ng program alone*: one `espeak-ng` process per line writing its 22,050 Hz WAV, nothing else.",
+        "- *Python Piper CLI*: one `python -m piper -m en_US-joe-medium.onnx -d DIR` process over all lines on",
+        "  stdin (a WAV per line, 22,050 Hz, no loudness pass), minus the same command with no input (Python start,",
+        "  imports and model load); its ONNX Runtime uses its default threads (2 here). Same voice files.",
+        "- CPU s: user + system time of the process and the programs it ran (best round).",
+        "",
+        "Command: `python3 tests/bench/bench.py --only voice` (via `make bench BENCH=voice`).",
+        "",
+        *rows,
+        "",
+        f"Ratios: reel's espeak-ng ÷ the program alone {rtf[re_] / rtf[ea]:.2f}× by wall time, "
+        f"{cpu_rtf[re_] / cpu_rtf[ea]:.2f}× by CPU; reel's Piper ÷ the Python Piper CLI {rtf[rp] / rtf[pp]:.2f}× by "
+        f"wall time, {cpu_rtf[rp] / cpu_rtf[pp]:.2f}× by CPU (below 1 is faster). Whole processes, loading "
+        f"included: `reel-bench voice` with Piper {best[rp]['process']:.1f} s (load {best[rp]['load']:.2f} s), the "
+        f"Python CLI {best[pp]['process']:.1f} s (start and load {best[pp]['load']:.2f} s).",
+    ])
+
+
 SECTIONS = {
     "detect": section_detect,
     "ingest": section_ingest,
     "query": section_query,
+    "voice": section_voice,
     "faces": section_faces,
     "film": section_film,
     "lm-speed": section_lm_speed,

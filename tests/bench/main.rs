@@ -10,6 +10,7 @@
 //! - `reel-bench faceset VIDEO DIR --res 64`: a face set (square PNG crops of the largest face) from a video.
 //! - `reel-bench forward [--model DIR] --res 64`: per-crop forward time of the face swapper.
 //! - `reel-bench train-speed TEXT --arch A --preset P --batch N`: training tokens/s of a language model.
+//! - `reel-bench voice LINES --voice SPEC --out DIR`: every line of LINES voiced as the voice stage does, timed.
 
 mod detect;
 mod faces;
@@ -18,6 +19,7 @@ mod faceswap;
 mod fill;
 mod latency;
 mod train_speed;
+mod voice;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -137,6 +139,17 @@ enum Command {
         steps: u64,
         #[arg(long, default_value_t = 2)]
         warmup: u64,
+    /// Voice each line of LINES (a text file, one line each) into DIR/NNN.wav and print the real-time factor.
+    Voice {
+        lines: PathBuf,
+        /// A voice spec: `piper:joe`, `espeak:en-us`.
+        #[arg(long)]
+        voice: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// ONNX Runtime threads for the neural voice.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
     },
 }
 
@@ -167,6 +180,7 @@ fn main() -> ExitCode {
             };
             train_speed::run(&text, &train_speed::Shape { arch, preset, batch, seq, steps, warmup })
         }
+        Command::Voice { lines, voice, out, threads } => voice::run(&lines, &voice, &out, threads),
     };
     match result {
         Ok(json) => {

@@ -100,6 +100,13 @@ fn voice_cast_shows_the_casting_and_writes_choices_into_production_toml() {
     assert_eq!(reports["003"]["voice"], "espeak:en-us+f3 pitch=60");
     assert_eq!(reports["005"]["voice"], "espeak:en-us+f3 pitch=60");
     assert_eq!(reports["004"]["voice"].as_str(), voices[1]["voice"].as_str());
+    // BEN's `(quietly)` is a whisper: mastered 8 LU under the -20 LUFS of the others.
+    let loudness = |n: &str| {
+        let wav = dir.path().join(format!("productions/lantern/voices/{n}.wav"));
+        reel::voice::measure(&samples(&wav), 48_000).unwrap().lufs
+    };
+    let (ann, ben) = (loudness("003"), loudness("004"));
+    assert!((ann + 20.0).abs() <= 1.0 && (ben + 28.0).abs() <= 1.0, "ANN {ann:.1} LUFS, BEN {ben:.1} LUFS");
     // Now the production has a shot plan, so the casting reads it without --script.
     let planned = dir.reel().args(["voice", "cast", "lantern"]).success().stdout();
     assert_eq!(planned, dir.reel().args(["voice", "cast", "lantern", "--script"]).arg(&script).success().stdout());
@@ -116,18 +123,24 @@ fn voice_cast_shows_the_casting_and_writes_choices_into_production_toml() {
     assert!(unknown.stderr().contains("nobody"), "{}", unknown.stderr());
 }
 
+/// A line's samples; every line is a 48 kHz mono WAV.
+fn samples(path: &Path) -> Vec<f32> {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    let spec = reader.spec();
+    assert_eq!((spec.sample_rate, spec.channels), (48_000, 1), "{}", path.display());
+    match spec.sample_format {
+        hound::SampleFormat::Float => reader.samples::<f32>().map(Result::unwrap).collect(),
+        hound::SampleFormat::Int => reader.samples::<i32>().map(|s| s.unwrap() as f32 / 32768.0).collect(),
+    }
+}
+
 /// Median F0 of a WAV by normalised autocorrelation: 40 ms frames every 10 ms at 16 kHz, frames quieter than half
 /// the file's RMS skipped, the shortest lag within 10% of the best correlation taken (against octave errors), and
 /// frames that correlate below 0.6 treated as unvoiced.
 fn median_f0(path: &Path) -> f64 {
-    let mut reader = hound::WavReader::open(path).unwrap();
-    let spec = reader.spec();
-    assert_eq!((spec.sample_rate, spec.channels), (48_000, 1), "{}", path.display());
-    let samples: Vec<f64> = match spec.sample_format {
-        hound::SampleFormat::Float => reader.samples::<f32>().map(|s| f64::from(s.unwrap())).collect(),
-        hound::SampleFormat::Int => reader.samples::<i32>().map(|s| f64::from(s.unwrap()) / 32768.0).collect(),
-    };
-    let x: Vec<f64> = samples.chunks(3).map(|c| c.iter().sum::<f64>() / c.len() as f64).collect();
+    let samples = samples(path);
+    let x: Vec<f64> =
+        samples.chunks(3).map(|c| c.iter().map(|&s| f64::from(s)).sum::<f64>() / c.len() as f64).collect();
     let rate = 16_000.0;
     let rms = |s: &[f64]| (s.iter().map(|v| v * v).sum::<f64>() / s.len().max(1) as f64).sqrt();
     let loud = rms(&x);
@@ -210,4 +223,119 @@ fn automatic_neural_voices_are_distinct_in_pitch() {
         return;
     }
     check_distinct_voices(&[], "piper:");
+}
+
+/// A voice stage killed with SIGKILL part-way and run again: the lines recorded as done are not spoken again (no
+/// new run in the database, the same bytes and modification time on disk), and every line ends with one done run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_voice_stage_resumes_without_speaking_finished_lines_again() {
+    let dir = Dir::new();
+    // Long enough that the stage is still running when a few lines are done, with either backend.
+    let neural = reel::voice::VoiceAssets::discover().piper_model.is_some();
+    let (lines, words) = if neural { (10, 14) } else { (16, 80) };
+    let text = "the quick grey heron waits at the edge of the cold river for the light to change again ";
+    let mut script = String::from("Title: Resume\n\nINT. HALL - NIGHT\n\n");
+    for i in 0..lines {
+        let speaker = ["ANN", "BEN", "CARL"][i % 3];
+        let line: Vec<&str> = text.split_whitespace().cycle().skip(i).take(words).collect();
+        script.push_str(&format!("{speaker}\nLine {i}, {}.\n\n", line.join(" ")));
+    }
+    let script = write_script(&dir, "resume.fountain", &script);
+    let voices = dir.path().join("productions/resume/voices");
+    let reports = || {
+        std::fs::read_dir(&voices)
+            .map(|d| d.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "json")).count())
+            .unwrap_or(0)
+    };
+
+    let mut child = dir.reel().args(["produce", "resume", "--script"]).arg(&script).command();
+    let mut child = child.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while reports() < 3 && started.elapsed() < std::time::Duration::from_secs(120) {
+        assert!(child.try_wait().unwrap().is_none(), "the voice stage ended before it could be killed");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+
+    let states = crate::common::states(&dir.db()).await;
+    let runs_before = crate::common::runs(&dir.db()).await;
+    let done: Vec<&String> = states.iter().filter(|(_, (s, _))| s == "done").map(|(n, _)| n).collect();
+    assert!(done.len() >= 2 && done.len() < lines, "{} of {lines} lines done at the kill: {states:?}", done.len());
+    let file = |job: &str, ext: &str| voices.join(format!("{}.{ext}", job.rsplit('/').next().unwrap()));
+    let snapshot = |job: &str| {
+        ["wav", "json"].map(|ext| {
+            let path = file(job, ext);
+            (std::fs::read(&path).unwrap(), std::fs::metadata(&path).unwrap().modified().unwrap())
+        })
+    };
+    let before: BTreeMap<&String, _> = done.iter().map(|job| (*job, snapshot(job))).collect();
+
+    let rerun = voice_stage(&dir, "resume", &script, &[]);
+    let fresh = format!("{} ran, {} up to date", lines - done.len(), done.len());
+    assert!(rerun.stderr().contains(&fresh), "expected `{fresh}`:\n{}", rerun.stderr());
+    let runs = crate::common::runs(&dir.db()).await;
+    assert_eq!(runs.len(), lines, "{runs:?}");
+    for (job, outcomes) in &runs {
+        assert_eq!(outcomes.iter().filter(|o| *o == "done").count(), 1, "{job}: {outcomes:?}");
+    }
+    for (job, files) in &before {
+        assert_eq!(runs[*job], runs_before[*job], "{job} ran again");
+        assert!(snapshot(job) == *files, "{job}'s WAV or report was written again");
+    }
+    assert_eq!(reports(), lines);
+    assert!(crate::common::temp_files(&voices).is_empty(), "{:?}", crate::common::temp_files(&voices));
+    eprintln!(
+        "voice stage killed with {} of {lines} lines done; the rerun spoke only the other {}",
+        done.len(),
+        lines - done.len()
+    );
+}
+
+/// Lines a script could hold that a shell or an argument parser would take for something else: spoken, never run.
+#[test]
+fn hostile_lines_in_a_script_are_spoken_and_run_nothing() {
+    let dir = Dir::new();
+    let canary = dir.path().join("pwned");
+    let lines = [
+        format!("$(touch {})", canary.display()),
+        format!("`touch {}` and then some", canary.display()),
+        "-v xx --help".to_string(),
+        "\"Quoted,\" she said; 'single' too.".to_string(),
+        "\u{1F600}\u{1F600}".to_string(),
+    ];
+    let mut script = String::from("Title: Hostile\n\nINT. SHELL - NIGHT\n\n");
+    for line in &lines {
+        script.push_str(&format!("ANN\n{line}\n\n"));
+    }
+    let script = write_script(&dir, "hostile.fountain", &script);
+    let run = voice_stage(&dir, "hostile", &script, &[]);
+    assert!(!canary.exists(), "a line was executed");
+    let reports = reports(&dir, "hostile");
+    assert_eq!(reports.len(), lines.len(), "{reports:?}");
+    let durations: Vec<u64> = reports.values().map(|r| r["duration_ms"].as_u64().unwrap()).collect();
+    assert!(durations[..4].iter().all(|&ms| ms >= 900), "spoken in full: {durations:?}");
+    // The emoji-only line has nothing to speak: a short silence, and the note reaches the person.
+    assert_eq!(durations[4], 300, "{reports:?}");
+    assert!(
+        samples(&dir.path().join(format!("productions/hostile/voices/{}.wav", reports.keys().last().unwrap())))
+            .iter()
+            .all(|&s| s == 0.0)
+    );
+    assert!(
+        run.stderr().contains("note: line has nothing to speak; wrote 300 ms of silence (script line 18)"),
+        "{}",
+        run.stderr()
+    );
+
+    // The same goes for the audition command, where a leading `-` follows `--`.
+    let out = dir.path().join("dash.wav");
+    let said = dir
+        .reel()
+        .args(["voice", "say", "--voice", "espeak:en-us", "-o"])
+        .arg(&out)
+        .args(["--", "-v xx --help"])
+        .success();
+    assert!(said.stdout().contains("LUFS"), "{}", said.stdout());
+    assert!(samples(&out).len() > 48_000 / 2, "spoken, not taken as options");
 }
