@@ -139,6 +139,7 @@ enum Command {
         steps: u64,
         #[arg(long, default_value_t = 2)]
         warmup: u64,
+    },
     /// Voice each line of LINES (a text file, one line each) into DIR/NNN.wav and print the real-time factor.
     Voice {
         lines: PathBuf,
