@@ -317,9 +317,16 @@ impl Config {
                 if res != 64 && res != 128 {
                     return Err(ConfigError::FaceResolution(res));
                 }
+                // The set's folder name made safe for a model name: lowercase, other characters as '-'.
                 let default_name = || {
-                    let stem = std::path::Path::new(&a).file_name().map(|n| n.to_string_lossy().into_owned());
-                    format!("{}-swap", stem.unwrap_or_else(|| "faces".into()))
+                    let stem = std::path::Path::new(&a).file_name().map(|n| n.to_string_lossy().to_lowercase());
+                    let safe: String = stem
+                        .unwrap_or_default()
+                        .chars()
+                        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' })
+                        .collect();
+                    let safe = safe.trim_matches('-');
+                    format!("{}-swap", if safe.is_empty() { "faces" } else { safe })
                 };
                 let model = Slug::parse_for("model", &name.unwrap_or_else(default_name))?;
                 let request = FacesTrainRequest {
