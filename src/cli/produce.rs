@@ -94,7 +94,7 @@ pub async fn produce(
 
     // 3. Render every shot and assemble the film.
     let used: BTreeSet<String> = choices.iter().flatten().map(|c| c.source.clone()).collect();
-    let disclosure = disclosure(&voiced, engine);
+    let disclosure = disclosure(&voiced);
     let cut: Vec<CutShot> = shots
         .iter()
         .zip(&choices)
@@ -214,13 +214,18 @@ fn new_matches(choices: &[Option<production::Choice>]) -> Vec<NewMatch> {
         .collect()
 }
 
-/// What in the film is synthetic, said plainly.
-fn disclosure(voiced: &[Option<voice_stage::LineReport>], engine: Engine) -> String {
+/// What in the film is synthetic, said plainly: the voices named by what each line was actually spoken with.
+fn disclosure(voiced: &[Option<voice_stage::LineReport>]) -> String {
     let lines = voiced.iter().flatten().count();
-    let voice = match engine {
-        Engine::Piper => "the Piper neural voice en_US-joe-medium",
-        Engine::Espeak => "espeak-ng",
-    };
+    let engines: BTreeSet<&str> = voiced
+        .iter()
+        .flatten()
+        .map(|r| match r.voice.parse::<crate::voice::VoiceSpec>().map(|v| v.engine) {
+            Ok(Engine::Piper) => "the Piper neural voice en_US-joe-medium",
+            _ => "espeak-ng",
+        })
+        .collect();
+    let voice = engines.into_iter().collect::<Vec<_>>().join(" and ");
     format!(
         "Synthetic media: the screenplay was written by a language model; all {lines} lines of dialogue are \
          synthetic voices ({voice}); no faces were swapped. Footage is archival and unaltered."
