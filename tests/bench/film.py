@@ -71,7 +71,15 @@ def section_film(ctx):
     # Render and assemble again, side by side with the ffmpeg CLI on the same cut.
     for path in glob.glob(os.path.join(folder, "shots", "*.mp4")) + [os.path.join(folder, "sunspring.mp4")]:
         os.remove(path)
-    _, reel_s = run([reel, "--db", db, "--plain", "demo"])
+    since_ms = int(time.time() * 1000)
+    _, command_s = run([reel, "--db", db, "--plain", "demo"])
+    con = sqlite3.connect(db)
+    span = con.execute(
+        "SELECT MIN(r.started_at), MAX(r.finished_at) FROM job_runs r JOIN jobs j ON j.id = r.job_id "
+        "WHERE r.outcome = 'done' AND j.kind IN ('film.shot', 'film.assemble', 'film.storyboard') "
+        "AND r.started_at >= ?", (since_ms,)).fetchone()
+    con.close()
+    reel_s = (span[1] - span[0]) / 1000
     peer = os.path.join(workspace, "ffmpeg")
     os.makedirs(peer, exist_ok=True)
     commands = []
@@ -123,8 +131,12 @@ def section_film(ctx):
         "",
         "| | wall s | ratio |",
         "|---|---|---|",
-        f"| reel (render, assemble, storyboard stills) | {reel_s:.1f} | {ffmpeg_s / reel_s:.2f}× the CLI's speed |",
+        f"| reel: the render, assemble and storyboard jobs (first start to last end) | {reel_s:.1f} | "
+        f"{ffmpeg_s / reel_s:.2f}× the CLI's speed |",
         f"| ffmpeg CLI (render, concat) | {ffmpeg_s:.1f} | 1.00 |",
+        "",
+        f"The whole second `reel demo` command took {command_s:.1f} s: besides those jobs it re-checks the archive, "
+        "the script and the voices (all up to date), matches the footage again and writes the report.",
         "",
         "Target: reel at ≥ 0.9× the CLI's speed.",
     ])
