@@ -3,12 +3,11 @@
 //! ops with a backward pass are used ([`super::conv`], `matmul`, `maximum`, reshapes and permutes), so every
 //! parameter trains. It must not know about losses, files or optimizers.
 
-use candle_core::{DType, Module, Result, Tensor};
+use candle_core::{Module, Result, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 
 use super::conv::Conv;
 
-use crate::lm::rng::Rng;
 
 /// Slope of the leaky ReLU on negative inputs (the deepfakes trainers' 0.1).
 pub const LEAKY: f64 = 0.1;
@@ -57,29 +56,23 @@ impl Module for Upscale {
 /// the same weights (candle's own init draws from a thread RNG): weights normal with He's σ = √(2 / fan-in)
 /// (fan-in = every dimension but the first), biases zero.
 pub fn init_params(varmap: &VarMap, seed: u64) -> Result<()> {
-    let mut rng = Rng::new(seed);
-    let data = varmap.data().lock().map_err(|_| candle_core::Error::Msg("VarMap lock poisoned".into()))?;
-    let mut names: Vec<&String> = data.keys().collect();
-    names.sort();
-    for name in names {
-        let var = &data[name];
+    crate::lm::model::init_with(varmap, seed, |name, var, rng| {
         let n = var.elem_count();
-        let values: Vec<f32> = if name.ends_with("bias") {
+        if name.ends_with("bias") {
             vec![0.0; n]
         } else {
             let fan_in = (n / var.dims().first().copied().unwrap_or(1).max(1)).max(1);
             let std = (2.0 / fan_in as f32).sqrt();
             (0..n).map(|_| rng.normal() * std).collect()
-        };
-        var.set(&Tensor::from_vec(values, var.shape(), var.device())?.to_dtype(DType::F32)?)?;
-    }
-    Ok(())
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::device::device;
+    use candle_core::DType;
 
     #[test]
     fn pixel_shuffle_moves_channels_into_2x2_blocks() {

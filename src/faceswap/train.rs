@@ -30,7 +30,7 @@ use super::ssim::Ssim;
 use crate::lm::optim::{self, AdamW};
 use crate::lm::plot::{self, Series};
 use crate::lm::rng::Rng;
-use crate::lm::schedule::Schedule;
+use crate::lm::schedule::{Budget, Schedule};
 
 const CLIP_NORM: f64 = 1.0;
 /// Held-out SSIM that counts as "reached" for the benchmark's time-to-quality figure.
@@ -285,7 +285,8 @@ pub fn train(
     let started = Instant::now();
     let prior = Duration::from_secs_f64(state.elapsed_secs.max(0.0));
     // `last` is decided once per step, so the step that ends the run is always evaluated and checkpointed.
-    let mut last = budget_spent(cfg, state.step, prior);
+    let budget = Budget { steps: cfg.steps, minutes: cfg.minutes };
+    let mut last = budget.spent(state.step, prior);
     while !last {
         let lr = schedule.lr(state.step);
         let (xa, ya) = a.batch(cfg.batch, &cfg.augment, &mut state.rng, &dev)?;
@@ -317,10 +318,10 @@ pub fn train(
             loss_b: lb,
             steps_per_s: report.steps_per_s,
             elapsed,
-            eta: eta(cfg, state.step, elapsed, run_secs / report.losses.len() as f64),
+            eta: budget.eta(state.step, elapsed, run_secs / report.losses.len() as f64),
         };
         let stopped = observer.step(&progress).is_break();
-        last = budget_spent(cfg, state.step, elapsed) || stopped;
+        last = budget.spent(state.step, elapsed) || stopped;
 
         let mut row = Row {
             step: state.step,
@@ -408,20 +409,6 @@ fn adam(vars: &VarMap, beta1: f64) -> Result<AdamW> {
     opt.beta1 = beta1;
     opt.beta2 = 0.999;
     Ok(opt)
-}
-
-fn budget_spent(cfg: &TrainConfig, step: u64, elapsed: Duration) -> bool {
-    cfg.steps.is_some_and(|s| step >= s) || cfg.minutes.is_some_and(|m| elapsed.as_secs_f64() >= m * 60.0)
-}
-
-fn eta(cfg: &TrainConfig, step: u64, elapsed: Duration, secs_per_step: f64) -> Option<Duration> {
-    let by_steps = cfg.steps.map(|s| s.saturating_sub(step) as f64 * secs_per_step);
-    let by_time = cfg.minutes.map(|m| (m * 60.0 - elapsed.as_secs_f64()).max(0.0));
-    let secs = match (by_steps, by_time) {
-        (Some(a), Some(b)) => a.min(b),
-        (a, b) => a.or(b)?,
-    };
-    secs.is_finite().then(|| Duration::from_secs_f64(secs.max(0.0)))
 }
 
 /// Runs `crops` through the encoder and `side`'s decoder, in chunks.

@@ -2,7 +2,7 @@
 //! deterministic parameter init from a seed, dropout driven by our own [`Rng`], and the training loss. It must not
 //! know about files or optimizers.
 
-use candle_core::{DType, Result, Tensor};
+use candle_core::{DType, Result, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
 
 use super::config::ModelConfig;
@@ -62,14 +62,9 @@ pub fn dropout(x: &Tensor, p: f32, rng: Option<&mut Rng>) -> Result<Tensor> {
 /// LSTM matrices are uniform in ±1/√hidden (PyTorch's default), GPT matrices normal with σ 0.02, the residual
 /// projections scaled by 1/√(2·layers) as in GPT-2.
 pub fn init_params(varmap: &VarMap, cfg: &ModelConfig, seed: u64) -> Result<()> {
-    let mut rng = Rng::new(seed);
-    let data = varmap.data().lock().map_err(|_| candle_core::Error::Msg("VarMap lock poisoned".into()))?;
-    let mut names: Vec<&String> = data.keys().collect();
-    names.sort();
-    for name in names {
-        let var = &data[name];
+    init_with(varmap, seed, |name, var, rng| {
         let n = var.elem_count();
-        let values: Vec<f32> = if name.ends_with("bias") {
+        if name.ends_with("bias") {
             vec![0.0; n]
         } else if name.split('.').any(|part| part.starts_with("ln")) {
             vec![1.0; n]
@@ -85,7 +80,20 @@ pub fn init_params(varmap: &VarMap, cfg: &ModelConfig, seed: u64) -> Result<()> 
                     (0..n).map(|_| rng.normal() * std).collect()
                 }
             }
-        };
+        }
+    })
+}
+
+/// Overwrites every variable of `varmap`, in name order, with the values `init(name, var, rng)` draws from one
+/// generator seeded with `seed`: the same seed gives the same weights.
+pub fn init_with(varmap: &VarMap, seed: u64, mut init: impl FnMut(&str, &Var, &mut Rng) -> Vec<f32>) -> Result<()> {
+    let mut rng = Rng::new(seed);
+    let data = varmap.data().lock().map_err(|_| candle_core::Error::Msg("VarMap lock poisoned".into()))?;
+    let mut names: Vec<&String> = data.keys().collect();
+    names.sort();
+    for name in names {
+        let var = &data[name];
+        let values = init(name, var, &mut rng);
         var.set(&Tensor::from_vec(values, var.shape(), var.device())?.to_dtype(DType::F32)?)?;
     }
     Ok(())

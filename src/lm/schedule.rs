@@ -11,6 +11,32 @@ pub struct Schedule {
 
 pub const FINAL_FRACTION: f64 = 0.1;
 
+/// A training run's budget: a number of steps, minutes of training (counted across resumes), or both (whichever
+/// ends first).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    pub steps: Option<u64>,
+    pub minutes: Option<f64>,
+}
+
+impl Budget {
+    /// Whether a run at `step` after `elapsed` of training is done.
+    pub fn spent(&self, step: u64, elapsed: std::time::Duration) -> bool {
+        self.steps.is_some_and(|s| step >= s) || self.minutes.is_some_and(|m| elapsed.as_secs_f64() >= m * 60.0)
+    }
+
+    /// Time left at `secs_per_step`, by whichever budget ends first.
+    pub fn eta(&self, step: u64, elapsed: std::time::Duration, secs_per_step: f64) -> Option<std::time::Duration> {
+        let by_steps = self.steps.map(|s| s.saturating_sub(step) as f64 * secs_per_step);
+        let by_time = self.minutes.map(|m| (m * 60.0 - elapsed.as_secs_f64()).max(0.0));
+        let secs = match (by_steps, by_time) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        secs.is_finite().then(|| std::time::Duration::from_secs_f64(secs.max(0.0)))
+    }
+}
+
 impl Schedule {
     /// The rate for the update made at `step` (0-based).
     pub fn lr(&self, step: u64) -> f64 {
@@ -46,5 +72,16 @@ mod tests {
         check(0, Some(100), 0, 1e-3);
         check(10, None, 5000, 1e-3);
         check(10, Some(5), 7, 8e-4);
+    }
+
+    #[test]
+    fn budget_ends_at_whichever_comes_first() {
+        use std::time::Duration;
+        let both = Budget { steps: Some(10), minutes: Some(1.0) };
+        assert!(!both.spent(9, Duration::from_secs(59)));
+        assert!(both.spent(10, Duration::from_secs(1)) && both.spent(1, Duration::from_secs(60)));
+        assert_eq!(both.eta(5, Duration::from_secs(0), 2.0), Some(Duration::from_secs(10)));
+        assert_eq!(both.eta(5, Duration::from_secs(55), 2.0), Some(Duration::from_secs(5)));
+        assert_eq!(Budget { steps: None, minutes: None }.eta(5, Duration::ZERO, 1.0), None);
     }
 }

@@ -19,7 +19,7 @@ use super::model::{self, Model};
 use super::optim::{self, AdamW};
 use super::plot;
 use super::rng::Rng;
-use super::schedule::Schedule;
+use super::schedule::{Budget, Schedule};
 use super::tokenizer::{Tokenizer, TokenizerKind};
 use super::vocab::Vocab;
 
@@ -238,7 +238,8 @@ pub fn train(
     let prior = Duration::from_secs_f64(state.elapsed_secs.max(0.0));
     let tokens_per_step = (cfg.batch * cfg.seq) as f64;
     // `last` is decided once per step, so the step that ends the run is always evaluated and checkpointed.
-    let mut last = budget_spent(cfg, state.step, prior);
+    let budget = Budget { steps: cfg.steps, minutes: cfg.minutes };
+    let mut last = budget.spent(state.step, prior);
     while !last {
         let lr = schedule.lr(state.step);
         let (xs, ys) = batcher.next_batch(&dev)?;
@@ -260,12 +261,12 @@ pub fn train(
             lr,
             tokens_per_s: report.tokens_per_s,
             elapsed,
-            eta: eta(cfg, state.step, elapsed, run_secs / report.losses.len() as f64),
+            eta: budget.eta(state.step, elapsed, run_secs / report.losses.len() as f64),
         };
         let stopped = observer.step(&progress).is_break();
 
         let mut row = Row { step: state.step, train_loss: loss, val_loss: None, lr, tokens_per_s: report.tokens_per_s };
-        last = budget_spent(cfg, state.step, elapsed) || stopped;
+        last = budget.spent(state.step, elapsed) || stopped;
         if state.step % cfg.eval_every == 0 || last {
             let v = evaluate(&model, &val)?;
             row.val_loss = Some(v);
@@ -289,20 +290,6 @@ pub fn train(
     report.step = state.step;
     report.best_val_loss = state.best_val_loss;
     Ok(report)
-}
-
-fn budget_spent(cfg: &TrainConfig, step: u64, elapsed: Duration) -> bool {
-    cfg.steps.is_some_and(|s| step >= s) || cfg.minutes.is_some_and(|m| elapsed.as_secs_f64() >= m * 60.0)
-}
-
-fn eta(cfg: &TrainConfig, step: u64, elapsed: Duration, secs_per_step: f64) -> Option<Duration> {
-    let by_steps = cfg.steps.map(|s| s.saturating_sub(step) as f64 * secs_per_step);
-    let by_time = cfg.minutes.map(|m| (m * 60.0 - elapsed.as_secs_f64()).max(0.0));
-    let secs = match (by_steps, by_time) {
-        (Some(a), Some(b)) => a.min(b),
-        (a, b) => a.or(b)?,
-    };
-    secs.is_finite().then(|| Duration::from_secs_f64(secs.max(0.0)))
 }
 
 /// Mean loss over the fixed validation batches, without dropout.

@@ -2,9 +2,8 @@
 //! two-decoder model on two face sets into `models/<model>/`, holding every core while it runs.
 //!
 //! As with `lm.train` (`stages/train.rs`), the trainer checkpoints as it goes (weights, both optimizers' state,
-//! step and RNG state, each written atomically), and a `.job-key` file beside the checkpoints says which job wrote
-//! them: when the same job runs again after a kill or a Ctrl-C, it resumes from the last checkpoint instead of
-//! starting over. Every crop of both face sets is an input, so changing a set re-runs the job. The declared output
+//! step and RNG state, each written atomically), and the same job run again after a kill or a Ctrl-C resumes from
+//! the last checkpoint instead of starting over (`stages::training_folder`). Every crop of both face sets is an input, so changing a set re-runs the job. The declared output
 //! is `report.json`, written last, so the job is done only when training finished.
 
 use std::ops::ControlFlow;
@@ -30,7 +29,7 @@ pub fn namespace(model: &Slug) -> String {
 
 /// `models/<model>`, relative to the workspace.
 pub fn dir(model: &Slug) -> PathBuf {
-    Path::new("models").join(model.as_str())
+    super::model_dir(model)
 }
 
 /// What `reel faces train` asks for.
@@ -90,12 +89,7 @@ pub struct Report {
 
 fn run(ctx: &JobContext) -> Result<(), JobError> {
     let p: FacesTrainParams = ctx.params()?;
-    let dir = ctx.output_target(0).parent().map(Path::to_path_buf).ok_or_else(|| JobError::fatal("no model folder"))?;
-    std::fs::create_dir_all(&dir).map_err(JobError::retryable)?;
-    let marker = dir.join(".job-key");
-    let ours = std::fs::read_to_string(&marker).is_ok_and(|k| k.trim() == ctx.key);
-    let resume = (p.resume || ours) && dir.join(faceswap::checkpoint::STATE).is_file();
-    crate::atomic::write(&marker, ctx.key.as_bytes()).map_err(JobError::retryable)?;
+    let (dir, resume) = super::training_folder(ctx, p.resume, faceswap::checkpoint::STATE)?;
     let model = Config::for_resolution(p.resolution).map_err(JobError::fatal)?;
     let mut cfg = TrainConfig::new(model);
     cfg.steps = p.steps.or(cfg.steps);

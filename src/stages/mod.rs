@@ -75,6 +75,26 @@ fn walk(
     }
 }
 
+/// `models/<model>`, relative to the workspace: where training jobs keep a model's files.
+pub fn model_dir(model: &crate::name::Slug) -> std::path::PathBuf {
+    std::path::Path::new("models").join(model.as_str())
+}
+
+/// For a training job whose output `report.json` sits in its model folder: creates the folder and decides whether
+/// to resume. The `.job-key` file beside the checkpoints says which job wrote them, so the same job run again after
+/// a kill or a Ctrl-C resumes from its last checkpoint (`state` in the folder) instead of starting over; `forced`
+/// (`--resume`) resumes whoever wrote them. Returns the folder and the decision.
+fn training_folder(ctx: &JobContext, forced: bool, state: &str) -> Result<(std::path::PathBuf, bool), JobError> {
+    let target = ctx.output_target(0);
+    let dir = target.parent().map(std::path::Path::to_path_buf).ok_or_else(|| JobError::fatal("no model folder"))?;
+    std::fs::create_dir_all(&dir).map_err(JobError::retryable)?;
+    let marker = dir.join(".job-key");
+    let ours = std::fs::read_to_string(&marker).is_ok_and(|k| k.trim() == ctx.key);
+    let resume = (forced || ours) && dir.join(state).is_file();
+    crate::atomic::write(&marker, ctx.key.as_bytes()).map_err(JobError::retryable)?;
+    Ok((dir, resume))
+}
+
 /// Reads a dependency's JSON output.
 fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T, JobError> {
     let bytes = std::fs::read(path).map_err(|e| JobError::retryable(format!("cannot read {}: {e}", path.display())))?;

@@ -30,7 +30,7 @@ pub fn namespace(model: &Slug) -> String {
 
 /// `models/<model>`, relative to the workspace.
 pub fn dir(model: &Slug) -> PathBuf {
-    Path::new("models").join(model.as_str())
+    super::model_dir(model)
 }
 
 /// What `reel train` asks for.
@@ -90,12 +90,7 @@ pub struct Report {
 
 fn run(ctx: &JobContext) -> Result<(), JobError> {
     let p: TrainParams = ctx.params()?;
-    let dir = ctx.output_target(0).parent().map(Path::to_path_buf).ok_or_else(|| JobError::fatal("no model folder"))?;
-    std::fs::create_dir_all(&dir).map_err(JobError::retryable)?;
-    let marker = dir.join(".job-key");
-    let ours = std::fs::read_to_string(&marker).is_ok_and(|k| k.trim() == ctx.key);
-    let resume = (p.resume || ours) && dir.join("state.json").is_file();
-    crate::atomic::write(&marker, ctx.key.as_bytes()).map_err(JobError::retryable)?;
+    let (dir, resume) = super::training_folder(ctx, p.resume, lm::checkpoint::STATE)?;
     let read = |i: usize| {
         let path = &ctx.inputs[i];
         std::fs::read_to_string(path).map_err(|e| JobError::fatal(format!("cannot read {}: {e}", path.display())))

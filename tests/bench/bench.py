@@ -15,6 +15,8 @@ Sections:
   lm-sample  characters/s of `reel write` with the shipped default model
   voice    real-time factor of reel's espeak-ng and Piper voices against the espeak-ng program and the Python
            Piper CLI (piper-tts in a venv under the cache) on 50 lines of Tears of Steel
+  faceswap face-swap model forward time per crop, and training time to held-out SSIM >= 0.75 at 64 px with and
+           without the GAN loss (carphone vs Chaplin; REEL_BENCH_FACESWAP_MINUTES per run, default 30)
 
 Every figure is measured in this run; the section says on what machine, when, and with which command.
 """
@@ -582,12 +584,88 @@ def section_voice():
     ])
 
 
+# ---------------------------------------------------------------- faceswap
+
+CHAPLIN = os.path.join(os.environ.get("REEL_SHARED_DATA") or os.path.join(REPO, "..", "shared", "data"),
+                       "footage", "chaplin.mp4")
+CARPHONE = os.path.join(CACHE, "footage", "carphone_pristine.mp4")
+
+
+def first_ssim_075(csv_path):
+    """(step, seconds) of the first evaluation where both held-out SSIMs are >= 0.75, and the last evaluation."""
+    first, last = None, None
+    with open(csv_path) as f:
+        header = f.readline().strip().split(",")
+        for line in f:
+            row = dict(zip(header, line.strip().split(",")))
+            if not row.get("ssim_a"):
+                continue
+            a, b = float(row["ssim_a"]), float(row["ssim_b"])
+            last = (int(row["step"]), float(row["elapsed_s"]), a, b)
+            if first is None and min(a, b) >= 0.75:
+                first = (int(row["step"]), float(row["elapsed_s"]))
+    return first, last
+
+
+def section_faceswap():
+    need(CARPHONE, "make data fetches it")
+    need(CHAPLIN, "the shared data folder")
+    work = os.path.join(WORK, "faceswap")
+    sets = {}
+    for name, video in (("carphone", CARPHONE), ("chaplin", CHAPLIN)):
+        sets[name] = os.path.join(work, "sets", name)
+        if not glob.glob(os.path.join(sets[name], "*.png")):
+            run([REEL_BENCH, "faceset", video, sets[name], "--res", "64"])
+    forward = {res: json.loads(run([REEL_BENCH, "forward", "--res", str(res), "--crops", "300"])[0])
+               for res in (64, 128)}
+    minutes = float(os.environ.get("REEL_BENCH_FACESWAP_MINUTES", "30"))
+    rows = ["| GAN weight | steps | steps/s | held-out SSIM A | held-out SSIM B | time to SSIM ≥ 0.75 (both) "
+            "| sharpness A→A / real A | sharpness B→B / real B |", "|---|---|---|---|---|---|---|---|"]
+    for gan in ("0", "0.1"):
+        out = os.path.join(work, f"gan{gan}")
+        shutil.rmtree(out, ignore_errors=True)
+        r = json.loads(run([REEL_BENCH, "train", sets["carphone"], sets["chaplin"], out, "--minutes", str(minutes),
+                            "--gan-weight", gan, "--eval-every", "50"])[0])
+        first, _ = first_ssim_075(os.path.join(out, "loss.csv"))
+        reached = f"{first[1] / 60:.1f} min (step {first[0]})" if first else f"not within {minutes:g} min"
+        e = r["eval"]
+        rows.append(f"| {gan} | {r['steps']} | {r['steps_per_s']:.2f} | {e['ssim_a']:.3f} | {e['ssim_b']:.3f} "
+                    f"| {reached} | {e['sharpness_a']:.0f} / {e['sharpness_real_a']:.0f} "
+                    f"| {e['sharpness_b']:.0f} / {e['sharpness_real_b']:.0f} |")
+        shutil.copy(os.path.join(out, "preview.png"), os.path.join(work, f"preview-gan{gan}.png"))
+        shutil.copy(os.path.join(out, "loss.png"), os.path.join(work, f"loss-gan{gan}.png"))
+    f64, f128 = forward[64], forward[128]
+    return "\n".join([
+        "## Face swap: model speed and training",
+        "",
+        stamp(),
+        "",
+        "Forward pass of the swapper (shared encoder + decoder A) on one crop at a time, as the renderer calls it",
+        f"(`reel-bench forward`): **{f64['ms_per_crop_single']:.1f} ms** per 64-px crop "
+        f"({f64['ms_per_crop_batch8']:.1f} ms per crop in batches of 8), {f128['ms_per_crop_single']:.1f} ms per "
+        "128-px crop. The swap target is ≥ 24 frames/s at 64 px including detection and blending; this is the model's "
+        "share of each frame's 41.7 ms.",
+        "",
+        f"Training at 64 px on carphone (A, {len(glob.glob(os.path.join(sets['carphone'], '*.png')))} crops) vs "
+        f"Chaplin (B, {len(glob.glob(os.path.join(sets['chaplin'], '*.png')))} crops), batch 8 per identity, "
+        f"{minutes:g} minutes per run, one run after the other (`reel-bench train`, the library's trainer that "
+        "`reel faces train` runs as a job). Held-out SSIM is measured every 50 steps on the last 10 % of each set "
+        "(a contiguous stretch of the clip the model never trains on). Sharpness is the variance of the Laplacian "
+        "of the outputs' luma (the real crops' for reference): the GAN loss should raise it.",
+        "",
+        *rows,
+        "",
+        "Previews and loss curves: `target/bench/faceswap/preview-gan*.png`, `loss-gan*.png`.",
+    ])
+
+
 SECTIONS = {
     "detect": section_detect,
     "ingest": section_ingest,
     "query": section_query,
     "voice": section_voice,
     "faces": section_faces,
+    "faceswap": section_faceswap,
     "film": section_film,
     "lm-speed": section_lm_speed,
     "lm-quality": section_lm_quality,
