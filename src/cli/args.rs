@@ -365,7 +365,6 @@ pub enum VoiceCommand {
     },
 }
 
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TokenizerArg {
     Char,

@@ -298,51 +298,6 @@ impl Config {
             Command::Produce { name, script, run } => {
                 Action::Produce { name: ProductionName::parse(&name)?, script, scheduler: scheduler_config(&run)? }
             }
-            Command::Faces {
-                command:
-                    FacesCommand::Train { a, b, name, res, steps, minutes, gan_weight, preview_every, seed, resume, run },
-            } => {
-                if let Some(m) = minutes.filter(|m| m.is_nan() || *m <= 0.0) {
-                    return Err(ConfigError::Minutes(m));
-                }
-                if steps == Some(0) {
-                    return Err(ConfigError::Zero);
-                }
-                if !(gan_weight.is_finite() && gan_weight >= 0.0) {
-                    return Err(ConfigError::GanWeight(gan_weight));
-                }
-                if preview_every == 0 {
-                    return Err(ConfigError::PreviewEvery);
-                }
-                if res != 64 && res != 128 {
-                    return Err(ConfigError::FaceResolution(res));
-                }
-                // The set's folder name made safe for a model name: lowercase, other characters as '-'.
-                let default_name = || {
-                    let stem = std::path::Path::new(&a).file_name().map(|n| n.to_string_lossy().to_lowercase());
-                    let safe: String = stem
-                        .unwrap_or_default()
-                        .chars()
-                        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' })
-                        .collect();
-                    let safe = safe.trim_matches('-');
-                    format!("{}-swap", if safe.is_empty() { "faces" } else { safe })
-                };
-                let model = Slug::parse_for("model", &name.unwrap_or_else(default_name))?;
-                let request = FacesTrainRequest {
-                    a,
-                    b,
-                    model,
-                    resolution: res,
-                    steps,
-                    minutes,
-                    gan_weight,
-                    preview_every,
-                    seed,
-                    resume,
-                };
-                Action::FacesTrain { request, scheduler: scheduler_config(&run)? }
-            }
             Command::Faces { command } => faces_action(command)?,
             Command::Train {
                 corpus,
@@ -574,7 +529,48 @@ fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
             }
             Action::FacesReport { video, swapped, upscale, json }
         }
-        FacesCommand::Train { .. } => unreachable!("`reel faces train` is matched before the other faces commands"),
+        FacesCommand::Train { a, b, name, res, steps, minutes, gan_weight, preview_every, seed, resume, run } => {
+            if let Some(m) = minutes.filter(|m| m.is_nan() || *m <= 0.0) {
+                return Err(ConfigError::Minutes(m));
+            }
+            if steps == Some(0) {
+                return Err(ConfigError::Zero);
+            }
+            if !(gan_weight.is_finite() && gan_weight >= 0.0) {
+                return Err(ConfigError::GanWeight(gan_weight));
+            }
+            if preview_every == 0 {
+                return Err(ConfigError::PreviewEvery);
+            }
+            if res != 64 && res != 128 {
+                return Err(ConfigError::FaceResolution(res));
+            }
+            // The set's folder name made safe for a model name: lowercase, other characters as '-'.
+            let default_name = || {
+                let stem = std::path::Path::new(&a).file_name().map(|n| n.to_string_lossy().to_lowercase());
+                let safe: String = stem
+                    .unwrap_or_default()
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' })
+                    .collect();
+                let safe = safe.trim_matches('-');
+                format!("{}-swap", if safe.is_empty() { "faces" } else { safe })
+            };
+            let model = Slug::parse_for("model", &name.unwrap_or_else(default_name))?;
+            let request = FacesTrainRequest {
+                a,
+                b,
+                model,
+                resolution: res,
+                steps,
+                minutes,
+                gan_weight,
+                preview_every,
+                seed,
+                resume,
+            };
+            Action::FacesTrain { request, scheduler: scheduler_config(&run)? }
+        }
     })
 }
 

@@ -73,8 +73,8 @@ pub async fn train(
     }
     let dir = workspace.root().join(stage::dir(&model));
     let path = dir.join("report.json");
-    let report: Report = serde_json::from_slice(&std::fs::read(&path)?)
-        .with_context(|| format!("{} is damaged", path.display()))?;
+    let report: Report =
+        serde_json::from_slice(&std::fs::read(&path)?).with_context(|| format!("{} is damaged", path.display()))?;
     let ssim = report.held_out.map_or("n/a".to_string(), |e| format!("A {:.3}, B {:.3}", e.ssim_a, e.ssim_b));
     println!(
         "model {model}: {} px, {} steps on {} + {} crops (GAN weight {}); held-out SSIM {ssim}; {:.2} steps/s",
@@ -83,6 +83,11 @@ pub async fn train(
     if let Some((step, secs)) = report.ssim_075 {
         println!("  held-out SSIM reached 0.75 for both at step {step}, after {:.0} s of training", secs);
     }
-    println!("  {}  (preview: {}, loss curve: {})", dir.display(), dir.join("preview.png").display(), dir.join("loss.png").display());
+    println!(
+        "  {}  (preview: {}, loss curve: {})",
+        dir.display(),
+        dir.join("preview.png").display(),
+        dir.join("loss.png").display()
+    );
     Ok(Exit::Success)
 }

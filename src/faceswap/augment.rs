@@ -71,8 +71,9 @@ pub fn augment(img: &RgbImage, strength: &Strength, rng: &mut Rng) -> Example {
     let contrast = 1.0 + signed(rng) * s.contrast;
     let saturation = 1.0 + signed(rng) * s.saturation;
     let g = s.warp_grid.max(2);
-    let grid: Vec<(f32, f32)> =
-        (0..g * g).map(|_| (rng.normal() * s.warp_sigma * res as f32, rng.normal() * s.warp_sigma * res as f32)).collect();
+    let grid: Vec<(f32, f32)> = (0..g * g)
+        .map(|_| (rng.normal() * s.warp_sigma * res as f32, rng.normal() * s.warp_sigma * res as f32))
+        .collect();
 
     let source = jitter(img, brightness, contrast, saturation);
     let (cos, sin) = (angle.cos() / scale, angle.sin() / scale);

@@ -162,7 +162,8 @@ mod tests {
     fn matches_candle_conv2d_forward_and_backward() {
         for (k, stride, pad, side) in [(5, 2, 2, 16), (3, 2, 1, 8), (3, 1, 1, 8), (4, 2, 1, 16), (5, 1, 2, 9)] {
             let varmap = VarMap::new();
-            let conv = Conv::load(VarBuilder::from_varmap(&varmap, DType::F32, &device()), 3, 5, k, stride, pad).unwrap();
+            let conv =
+                Conv::load(VarBuilder::from_varmap(&varmap, DType::F32, &device()), 3, 5, k, stride, pad).unwrap();
             super::super::layers::init_params(&varmap, 7).unwrap();
             let x = candle_core::Var::from_tensor(&Tensor::randn(0f32, 1.0, (2, side, side, 3), &device()).unwrap())
                 .unwrap();

@@ -8,7 +8,6 @@ use candle_nn::{VarBuilder, VarMap};
 
 use super::conv::Conv;
 
-
 /// Slope of the leaky ReLU on negative inputs (the deepfakes trainers' 0.1).
 pub const LEAKY: f64 = 0.1;
 

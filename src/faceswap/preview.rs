@@ -35,10 +35,8 @@ pub fn grid(rows: &[(&str, Vec<RgbImage>)]) -> RgbImage {
 /// Encodes `img` as PNG and writes it to `path` atomically.
 pub fn write_png(path: &Path, img: &RgbImage) -> Result<()> {
     let mut bytes = Vec::new();
-    img.write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png).map_err(|e| FaceswapError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e),
-    })?;
+    img.write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .map_err(|e| FaceswapError::Io { path: path.to_path_buf(), source: std::io::Error::other(e) })?;
     crate::atomic::write(path, &bytes).map_err(FaceswapError::io(path))
 }
 

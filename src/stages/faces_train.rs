@@ -148,8 +148,7 @@ impl faceswap::Observer for Observer<'_> {
             || p.eta.map_or(0.0, |eta| p.elapsed.as_secs_f32() / (p.elapsed + eta).as_secs_f32().max(1e-6)),
             |t| p.step as f32 / t.max(1) as f32,
         );
-        let detail =
-            format!("step {} loss a {:.3} b {:.3} {:.2} steps/s", p.step, p.loss_a, p.loss_b, p.steps_per_s);
+        let detail = format!("step {} loss a {:.3} b {:.3} {:.2} steps/s", p.step, p.loss_a, p.loss_b, p.steps_per_s);
         self.ctx.progress_with(fraction, &detail);
         if self.ctx.is_cancelled() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     }

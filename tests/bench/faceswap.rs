@@ -77,7 +77,15 @@ pub fn train_step(a: &Path, b: &Path, res: u32, steps: u64) -> anyhow::Result<Va
 
 /// Trains a 64-px (or `res`) model on face sets `a` and `b` into `out` for `minutes`, evaluating held-out SSIM
 /// every `eval_every` steps, and reports when both identities first reached SSIM 0.75.
-pub fn train_run(a: &Path, b: &Path, out: &Path, res: u32, minutes: f64, gan: f64, eval_every: u64) -> anyhow::Result<Value> {
+pub fn train_run(
+    a: &Path,
+    b: &Path,
+    out: &Path,
+    res: u32,
+    minutes: f64,
+    gan: f64,
+    eval_every: u64,
+) -> anyhow::Result<Value> {
     let cfg = train::TrainConfig {
         steps: None,
         minutes: Some(minutes),

@@ -171,8 +171,7 @@ fn faces_train_runs_as_a_job_resumes_and_refuses_bad_sets() {
     let run = dir.reel().args(args("3")).success();
     assert!(run.stdout().contains("model star: 64 px, 3 steps on 24 + 24 crops"), "{}", run.stdout());
     let model = dir.path().join("models/star");
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(model.join("report.json")).unwrap()).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(model.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["steps"], 3);
     let ssim = report["held_out"]["ssim_a"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&ssim), "{report}");
@@ -198,12 +197,14 @@ fn faces_train_killed_mid_run_resumes_from_its_checkpoint() {
     let Some((a, b)) = sets() else { return };
     let dir = Dir::new();
     let cmd = || {
-        dir.reel()
-            .args(["faces", "train", "--a"])
-            .arg(a)
-            .arg("--b")
-            .arg(b)
-            .args(["--name", "killed", "--steps", "400", "--preview-every", "1"])
+        dir.reel().args(["faces", "train", "--a"]).arg(a).arg("--b").arg(b).args([
+            "--name",
+            "killed",
+            "--steps",
+            "400",
+            "--preview-every",
+            "1",
+        ])
     };
     let state = dir.path().join("models/killed/state.json");
     let mut child = cmd().command().spawn().unwrap();
@@ -227,8 +228,7 @@ fn faces_train_killed_mid_run_resumes_from_its_checkpoint() {
         .args(["--name", "killed", "--steps", &steps, "--resume"])
         .success();
     assert!(run.stdout().contains(&format!("{steps} steps")), "{}", run.stdout());
-    let rows: Vec<u64> =
-        train::read_csv(&dir.path().join("models/killed/loss.csv")).iter().map(|r| r.step).collect();
+    let rows: Vec<u64> = train::read_csv(&dir.path().join("models/killed/loss.csv")).iter().map(|r| r.step).collect();
     assert_eq!(rows, (1..=killed_at + 2).collect::<Vec<_>>(), "the log continues from step {killed_at}");
 }
 

@@ -11,9 +11,9 @@ mod embed;
 mod faces;
 mod faces_swap;
 mod faceset;
-mod faceswap;
 #[path = "../bench/faceset.rs"]
 mod faceset_crops;
+mod faceswap;
 #[path = "../testkit/kinds.rs"]
 mod kinds;
 mod models;
