@@ -169,6 +169,7 @@ fn ingest(ctx: &JobContext) -> Result<(), JobError> {
     let video = ctx.inputs.first().ok_or_else(|| JobError::fatal("archive.ingest needs a video input"))?.clone();
     let subtitles = ctx.inputs.get(1).cloned();
     let thumbs = ctx.workspace.join("archive").join(&p.id).join("thumbs");
+    remove_partial_thumbnails(&thumbs);
     let mut diagnostics = Vec::new();
     let mut cues = Vec::new();
     if let Some(subs) = &subtitles {
@@ -355,4 +356,16 @@ pub fn to_import(workspace: &Path, ingested: &Ingested, analysis_hash: &str) -> 
             .collect(),
         embedding_model: None,
     })
+}
+
+/// Removes the hidden temp files (`.NAME.tmp-…`) an earlier attempt of this file's ingest left in its thumbnail
+/// folder when it was killed mid-write. Only this job writes there, and the scheduler runs one attempt at a time.
+fn remove_partial_thumbnails(thumbs: &Path) {
+    let Ok(entries) = std::fs::read_dir(thumbs) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.contains(".tmp-") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
