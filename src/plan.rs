@@ -85,6 +85,11 @@ impl JobSpec {
         self
     }
 
+    pub fn inputs<P: Into<PathBuf>>(mut self, paths: impl IntoIterator<Item = P>) -> Self {
+        self.inputs.extend(paths.into_iter().map(Into::into));
+        self
+    }
+
     pub fn output(mut self, path: impl Into<PathBuf>) -> Self {
         self.outputs.push(path.into());
         self

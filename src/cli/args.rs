@@ -79,6 +79,8 @@ pub enum Command {
         #[arg(long, value_name = "FILE.fountain")]
         script: PathBuf,
         #[command(flatten)]
+        faces: StarArgs,
+        #[command(flatten)]
         run: RunArgs,
     },
     /// Train a screenplay model (a Benjamin-style character LSTM, or a small GPT) on a corpus. It runs as a job:
@@ -149,6 +151,8 @@ pub enum Command {
         #[arg(long, value_name = "PATH", num_args = 1..)]
         archive: Vec<PathBuf>,
         #[command(flatten)]
+        faces: StarArgs,
+        #[command(flatten)]
         run: RunArgs,
     },
     /// The challenge on embedded defaults: the Sunspring brief, the shipped model and the registry archive (make
@@ -157,6 +161,9 @@ pub enum Command {
         /// The production's name.
         #[arg(long, default_value = "sunspring")]
         name: String,
+        /// Minutes of face-swap training, where the demo has two face identities (see README).
+        #[arg(long, env = "REEL_FACE_MINUTES", default_value_t = 5.0, value_name = "M")]
+        face_minutes: f64,
         #[command(flatten)]
         run: RunArgs,
     },
@@ -542,6 +549,19 @@ pub enum CorpusCommand {
         #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
         json: bool,
     },
+}
+
+/// Who plays whom: a star's face for the lead, and the time to learn it.
+#[derive(Debug, Args)]
+pub struct StarArgs {
+    /// The star who plays the lead (the character with the most lines): a cast name (`reel cast list`), or a video
+    /// or picture folder to make that star's face set from, named after it or as NAME=PATH says. production.toml's
+    /// [cast] chooses for other characters.
+    #[arg(long, env = "REEL_STAR", value_name = "NAME|PATH|NAME=PATH")]
+    pub star: Option<String>,
+    /// Minutes of face-swap training per star (default: a tenth of the deadline for a challenge, 10 for produce).
+    #[arg(long, env = "REEL_FACE_MINUTES", value_name = "M")]
+    pub face_minutes: Option<f64>,
 }
 
 #[derive(Debug, Args)]

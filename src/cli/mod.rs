@@ -14,6 +14,7 @@ mod page;
 mod produce;
 mod report;
 mod show;
+mod swaps;
 mod train;
 mod voice;
 mod write;
@@ -135,14 +136,20 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
         Action::Write { model, brief, options, output } => {
             write::write(&workspace, &model, &brief, &options, output.as_deref())
         }
-        Action::Produce { name, script, scheduler } => {
-            produce::produce(&workspace, registry, &name, &script, scheduler, plain).await
+        Action::Produce { name, script, star, scheduler } => {
+            let options = produce::ProduceOptions {
+                star: star.star,
+                face_minutes: star.face_minutes.unwrap_or(produce::ProduceOptions::default().face_minutes),
+            };
+            Ok(produce::produce(&workspace, registry, &name, &script, &options, scheduler, plain).await?.exit)
         }
-        Action::Challenge { name, model, brief, options, deadline, archive, scheduler } => {
-            let c = challenge::Challenge { name, model, brief, options, deadline, archive };
+        Action::Challenge { name, model, brief, options, deadline, archive, star, scheduler } => {
+            let c = challenge::Challenge { name, model, brief, options, deadline, archive, star };
             challenge::challenge(&workspace, registry, &c, scheduler, plain).await
         }
-        Action::Demo { name, scheduler } => challenge::demo(&workspace, registry, &name, scheduler, plain).await,
+        Action::Demo { name, face_minutes, scheduler } => {
+            challenge::demo(&workspace, registry, &name, face_minutes, scheduler, plain).await
+        }
         Action::Train { params, scheduler } => train::train(&workspace, registry, params, scheduler, plain).await,
         Action::FacesTrain { request, scheduler } => {
             faces_train::train(&workspace, registry, request, scheduler, plain).await

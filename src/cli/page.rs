@@ -6,24 +6,26 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::ids::ProductionId;
-use crate::production::report::{Footage, Report, ReportShot, StageTime, VoiceLine, html};
+use crate::production::report::{FaceSwap, Footage, Report, ReportShot, StageTime, VoiceLine, html};
 use crate::stages::film::{self, AssembleParams};
 use crate::stages::storyboard::still_path;
 use crate::stages::voice::read_report;
 use crate::store::Store;
 use crate::workspace::Workspace;
 
-/// Writes the report of the production whose folder is `dir` (relative to the workspace) and returns its path.
+/// Writes the report of the production whose folder is `dir` (relative to the workspace), on the cut in `cut_dir`
+/// (`dir`, or its `rough/` folder), and returns its path.
 pub async fn write_report(
     workspace: &Workspace,
     store: &Store,
     production: ProductionId,
     name: &str,
     dir: &Path,
+    cut_dir: &Path,
     script: &str,
 ) -> anyhow::Result<PathBuf> {
     let root = workspace.root();
-    let folder = root.join(dir);
+    let folder = root.join(cut_dir);
     let cut_path = folder.join("cut.json");
     let cut: AssembleParams = serde_json::from_slice(
         &std::fs::read(&cut_path).with_context(|| format!("cannot read the cut {}", cut_path.display()))?,
@@ -48,7 +50,26 @@ pub async fn write_report(
                 duration_s: report.duration_ms as f64 / 1000.0,
             })
         });
-        let still = still_path(dir, shot.position);
+        let still = still_path(cut_dir, shot.position);
+        let swap = shot.swap.as_ref().map(|swap| {
+            let segment = film::segment_path(&dir.join("faces"), shot.position);
+            let done = super::swaps::read_report(&root.join(crate::stages::swap::report_path(&segment))).ok();
+            let before = still_path(&dir.join("rough"), shot.position);
+            FaceSwap {
+                before: root.join(&before).is_file().then(|| relative(&before, dir)),
+                summary: match done {
+                    Some(r) => format!(
+                        "{} as {}: {} of {} pictures swapped, {:.1} frames/s",
+                        swap.star,
+                        swap.character,
+                        r.swap.frames_swapped,
+                        r.swap.frames,
+                        r.swap.fps()
+                    ),
+                    None => format!("{} as {}", swap.star, swap.character),
+                },
+            }
+        });
         shots.push(ReportShot {
             position: shot.position,
             scene: shot.scene,
@@ -60,10 +81,10 @@ pub async fn write_report(
             still: root.join(&still).is_file().then(|| relative(&still, dir)),
             footage,
             voice,
-            swap: None,
+            swap,
         });
     }
-    let film = format!("{name}.mp4");
+    let film = relative(&cut_dir.join(format!("{name}.mp4")), dir);
     let stages = store
         .stage_timings(production)
         .await?
@@ -86,11 +107,12 @@ pub async fn write_report(
     ]
     .into_iter()
     .filter(|f| folder.join(f).is_file())
+    .map(|f| relative(&cut_dir.join(f), dir))
     .collect();
     let report = Report {
         name: name.to_string(),
         title: cut.title.clone(),
-        film_s: crate::assemble::film_duration(&folder.join(&film)).unwrap_or(0.0),
+        film_s: crate::assemble::film_duration(&root.join(dir).join(&film)).unwrap_or(0.0),
         film,
         script: script.to_string(),
         disclosure: cut.disclosure.clone(),
@@ -99,7 +121,7 @@ pub async fn write_report(
         stages,
         files,
     };
-    let path = folder.join("report.html");
+    let path = root.join(dir).join("report.html");
     crate::atomic::write(&path, html(&report).as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)

@@ -23,14 +23,38 @@ use crate::store::{NewCandidate, NewMatch, NewShot, OpenMode, Scope, ShotKind, S
 use crate::voice::{Engine, VoiceAssets};
 use crate::workspace::Workspace;
 
+/// Who plays whom, beyond production.toml: a star for the lead, and the face-swap training time per star.
+#[derive(Debug, Clone)]
+pub struct ProduceOptions {
+    /// A cast name, or a video or picture folder to make the star's face set from.
+    pub star: Option<String>,
+    pub face_minutes: f64,
+}
+
+impl Default for ProduceOptions {
+    fn default() -> Self {
+        ProduceOptions { star: None, face_minutes: 10.0 }
+    }
+}
+
+/// How a production ended, and where its cut is: `productions/<name>` for the final cut, or its `rough/` folder when
+/// face swaps were planned and the final cut could not be made.
+#[derive(Debug, Clone)]
+pub struct Produced {
+    pub exit: Exit,
+    pub cut_dir: PathBuf,
+}
+
 pub async fn produce(
     workspace: &Workspace,
     registry: Registry,
     name: &ProductionName,
     script_path: &Path,
+    options: &ProduceOptions,
     scheduler: SchedulerConfig,
     plain: bool,
-) -> anyhow::Result<Exit> {
+) -> anyhow::Result<Produced> {
+    let started = std::time::Instant::now();
     let text = std::fs::read_to_string(script_path)
         .with_context(|| format!("cannot read the script {}", script_path.display()))?;
     let (script, diagnostics) = crate::fountain::parse(&text);
@@ -49,6 +73,22 @@ pub async fn produce(
     let dir = PathBuf::from("productions").join(name.as_str());
     std::fs::create_dir_all(workspace.root().join(&dir))?;
     let namespace = format!("productions/{name}/");
+    let stopped = |cut_dir: &Path| Ok(Produced { exit: Exit::Interrupted, cut_dir: cut_dir.to_path_buf() });
+    let lead_star = match &options.star {
+        Some(given) => match production::faces::lead(&shots) {
+            Some(lead) => {
+                match super::swaps::resolve_star(workspace, registry.clone(), given, &scheduler, plain).await? {
+                    Some(star) => Some((lead, star)),
+                    None => return stopped(&dir),
+                }
+            }
+            None => {
+                eprintln!("warning: --star {given}: the script has no dialogue, so nobody's face is swapped");
+                None
+            }
+        },
+        None => None,
+    };
 
     // 1. Voices: cast every speaker (production.toml's [voices], else automatic from its seed), voice every line.
     let config = production::config::load_dir(&workspace.root().join(&dir))?;
@@ -70,10 +110,10 @@ pub async fn produce(
         .collect();
     let voice_specs: Vec<_> = voice_jobs.iter().map(|(i, p)| voice_stage::job(&namespace, &dir, *i, p)).collect();
     store.submit(Some(production.id), &namespace, &Plan::new(voice_specs.clone())?).await?;
-    let scope = Scope::production(production.id);
+    let scope = Scope::production_namespace(production.id, &namespace);
     let summary = run_jobs(&store, registry.clone(), workspace, scheduler.clone(), scope.clone(), plain).await?;
     if summary.cancelled {
-        return Ok(Exit::Interrupted);
+        return stopped(&dir);
     }
 
     // 2. The plan with the voiced lengths; footage for every shot.
@@ -92,9 +132,12 @@ pub async fn produce(
     let choices = production::match_shots(&mut retriever, &shots, &durations).await?;
     store.replace_matches(production.id, &new_matches(&choices)).await?;
 
-    // 3. Render every shot and assemble the film.
+    // 3. Render every shot and assemble the film: the rough cut, and where faces are to be swapped, the final cut
+    // after it. The rough cut is then the one in rough/.
+    let targets = super::swaps::targets(workspace, &store, &shots, &choices, &config, lead_star.as_ref()).await?;
+    let rough_dir = if targets.is_empty() { dir.clone() } else { dir.join("rough") };
     let used: BTreeSet<String> = choices.iter().flatten().map(|c| c.source.clone()).collect();
-    let disclosure = disclosure(&voiced);
+    let rough_disclosure = disclosure(&voiced, None);
     let cut: Vec<CutShot> = shots
         .iter()
         .zip(&choices)
@@ -110,7 +153,7 @@ pub async fn produce(
             start_s: choice.as_ref().map_or(0.0, |c| c.start_s),
             card: match shot.kind {
                 ShotKind::Title => vec![(title.clone(), 72.0)],
-                ShotKind::Credits => credits(&title, &used, &disclosure),
+                ShotKind::Credits => credits(&title, &used, &rough_disclosure),
                 _ => Vec::new(),
             },
             voice_job: voice_jobs.iter().find(|(i, _)| *i == position).map(|(i, _)| format!("{namespace}voice/{i:03}")),
@@ -119,26 +162,66 @@ pub async fn produce(
                 .find(|(i, _)| *i == position)
                 .map(|(i, _)| dir.join("voices").join(format!("{i:03}.wav"))),
             format: config.format,
+            swap: None,
         })
         .collect();
     let mut jobs = voice_specs;
     jobs.extend(cut.iter().map(|shot| film::shot_job(&namespace, &dir, shot)));
-    jobs.push(storyboard::storyboard_job(&namespace, &dir, &StoryboardParams::of(&title, &cut)));
-    let params =
-        AssembleParams { title: title.clone(), disclosure, artist: "reel".into(), shots: cut, format: config.format };
-    jobs.push(film::assemble_job(&namespace, &dir, name.as_str(), &params));
+    jobs.push(storyboard::storyboard_job(&namespace, &rough_dir, &StoryboardParams::of(&title, &cut)));
+    let params = AssembleParams {
+        title: title.clone(),
+        disclosure: rough_disclosure,
+        artist: "reel".into(),
+        shots: cut,
+        format: config.format,
+        segments: Vec::new(),
+    };
+    jobs.push(film::assemble_job(&namespace, &rough_dir, name.as_str(), &params));
     store.submit(Some(production.id), &namespace, &Plan::new(jobs)?).await?;
-    let summary = run_jobs(&store, registry, workspace, scheduler, scope.clone(), plain).await?;
+    let summary = run_jobs(&store, registry.clone(), workspace, scheduler.clone(), scope.clone(), plain).await?;
     if summary.cancelled {
-        return Ok(Exit::Interrupted);
+        return stopped(&rough_dir);
     }
     let failed = store.status(&scope).await?.total().failed;
-    let film = workspace.root().join(&dir).join(format!("{name}.mp4"));
-    if failed > 0 || !film.is_file() {
+    let rough = workspace.root().join(&rough_dir).join(format!("{name}.mp4"));
+    if failed > 0 || !rough.is_file() {
         eprintln!("{failed} jobs failed; `reel status {name}` shows why, and the same command goes on from here");
-        return Ok(Exit::Failures);
+        return Ok(Produced { exit: Exit::Failures, cut_dir: rough_dir });
     }
     let seconds: f64 = params.shots.iter().map(|s| s.duration_s).sum();
+    let mut cut_dir = rough_dir.clone();
+    if !targets.is_empty() {
+        println!(
+            "rough cut: {} ({seconds:.0} s, no faces swapped yet), after {:.0} s",
+            rough.display(),
+            started.elapsed().as_secs_f64()
+        );
+        let faces = production::faces::disclosure(&targets);
+        let disclosure = disclosure(&voiced, faces.as_deref());
+        let pass = super::swaps::FacePass {
+            production: production.id,
+            name,
+            dir: &dir,
+            rough: &params,
+            targets: &targets,
+            minutes: options.face_minutes,
+            seed: config.seed,
+            credits: credits(&title, &used, &disclosure),
+            disclosure,
+        };
+        match super::swaps::run(workspace, registry, &store, &pass, scheduler, plain).await? {
+            Exit::Success => cut_dir = dir.clone(),
+            Exit::Interrupted => return stopped(&rough_dir),
+            _ => {
+                eprintln!(
+                    "the final cut with swapped faces was not made; the rough cut {} is the film",
+                    rough.display()
+                );
+                return Ok(Produced { exit: Exit::Failures, cut_dir: rough_dir });
+            }
+        }
+    }
+    let film = workspace.root().join(&cut_dir).join(format!("{name}.mp4"));
     let scenes = shots.iter().filter(|s| s.script_line > 0).map(|s| s.scene).collect::<BTreeSet<_>>().len();
     println!(
         "{}: {:.0} s, {}, {}, {}, footage from {}",
@@ -149,10 +232,11 @@ pub async fn produce(
         count(voice_jobs.len(), "voiced line"),
         count(used.len(), "file")
     );
-    let report = super::page::write_report(workspace, &store, production.id, name.as_str(), &dir, &text).await?;
-    println!("  subtitles {name}.srt {name}.vtt, edit {name}.edl {name}.otio, in {}", dir.display());
-    println!("  storyboard {}, report {}", dir.join("storyboard.png").display(), report.display());
-    Ok(Exit::Success)
+    let report =
+        super::page::write_report(workspace, &store, production.id, name.as_str(), &dir, &cut_dir, &text).await?;
+    println!("  subtitles {name}.srt {name}.vtt, edit {name}.edl {name}.otio, in {}", cut_dir.display());
+    println!("  storyboard {}, report {}", cut_dir.join("storyboard.png").display(), report.display());
+    Ok(Produced { exit: Exit::Success, cut_dir })
 }
 
 /// What the voices noted about the lines (text cleaned, a language read by another voice, a line with nothing to
@@ -214,8 +298,9 @@ fn new_matches(choices: &[Option<production::Choice>]) -> Vec<NewMatch> {
         .collect()
 }
 
-/// What in the film is synthetic, said plainly: the voices named by what each line was actually spoken with.
-fn disclosure(voiced: &[Option<voice_stage::LineReport>]) -> String {
+/// What in the film is synthetic, said plainly: the voices named by what each line was actually spoken with, and
+/// the faces swapped (`faces`, from [`production::faces::disclosure`]).
+fn disclosure(voiced: &[Option<voice_stage::LineReport>], faces: Option<&str>) -> String {
     let lines = voiced.iter().flatten().count();
     let engines: BTreeSet<&str> = voiced
         .iter()
@@ -226,10 +311,14 @@ fn disclosure(voiced: &[Option<voice_stage::LineReport>]) -> String {
         })
         .collect();
     let voice = engines.into_iter().collect::<Vec<_>>().join(" and ");
-    format!(
+    let said = format!(
         "Synthetic media: the screenplay was written by a language model; all {lines} lines of dialogue are \
-         synthetic voices ({voice}); no faces were swapped. Footage is archival and unaltered."
-    )
+         synthetic voices ({voice})"
+    );
+    match faces {
+        None => format!("{said}; no faces were swapped. Footage is archival and unaltered."),
+        Some(faces) => format!("{said}; {faces}. Other footage is archival and unaltered."),
+    }
 }
 
 /// The end credits: title, the writer, the voices, and each archive source with its licence.

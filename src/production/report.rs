@@ -36,8 +36,17 @@ pub struct ReportShot {
     pub still: Option<String>,
     pub footage: Option<Footage>,
     pub voice: Option<VoiceLine>,
-    /// A face-swap preview picture, relative to the page.
-    pub swap: Option<String>,
+    /// The face swap in this shot, if any.
+    pub swap: Option<FaceSwap>,
+}
+
+/// A shot's face swap: what it did, and the shot's still before it (the rough cut's), beside the still after.
+#[derive(Debug, Clone, Default)]
+pub struct FaceSwap {
+    /// The rough cut's still, relative to the page.
+    pub before: Option<String>,
+    /// "carphone as H: 40 of 52 pictures, 11.3 frames/s".
+    pub summary: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -146,8 +155,8 @@ fn shot(out: &mut String, s: &ReportShot) {
     if let Some(still) = &s.still {
         let _ = write!(out, "<img src=\"{}\" alt=\"shot {}\">", esc(still), s.position);
     }
-    if let Some(swap) = &s.swap {
-        let _ = write!(out, "<img src=\"{}\" alt=\"face swap of shot {}\">", esc(swap), s.position);
+    if let Some(before) = s.swap.as_ref().and_then(|f| f.before.as_ref()) {
+        let _ = write!(out, "<img src=\"{}\" alt=\"shot {} before the face swap\">", esc(before), s.position);
     }
     let who = s.character.as_deref().map(|c| format!(" &middot; {}", esc(c))).unwrap_or_default();
     let _ = write!(
@@ -161,6 +170,9 @@ fn shot(out: &mut String, s: &ReportShot) {
     );
     if !s.text.is_empty() {
         let _ = write!(out, "<div>{}</div>", esc(&s.text));
+    }
+    if let Some(f) = &s.swap {
+        let _ = write!(out, "<div class=\"why\">face swap: {} (before, then after)</div>", esc(&f.summary));
     }
     if let Some(v) = &s.voice {
         let _ = write!(

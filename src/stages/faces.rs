@@ -51,26 +51,52 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
 struct ExtractParams {
     name: String,
     settings: ExtractSettings,
+    /// The parts of the inputs to read, in the inputs' order; empty reads every input whole.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    ranges: Vec<Option<(f64, f64)>>,
 }
 
 /// The plan that extracts the face set `name` from `sources` (absolute paths, sorted).
 pub fn plan(name: &Slug, sources: &[PathBuf], settings: &ExtractSettings) -> Result<Plan, PlanError> {
-    let params = ExtractParams { name: name.to_string(), settings: *settings };
-    let mut job = JobSpec::new(format!("{}extract", namespace(name)), EXTRACT)
+    let sources: Vec<SetSource> = sources.iter().map(SetSource::whole).collect();
+    Plan::new(vec![extract_job(format!("{}extract", namespace(name)), name.as_str(), &dir(name), &sources, settings)])
+}
+
+/// The job `name` that extracts the face set `label` from `sources` (each a file, whole or a time range of it) into
+/// the folder `target` (relative to the workspace).
+pub fn extract_job(
+    name: String,
+    label: &str,
+    target: &Path,
+    sources: &[SetSource],
+    settings: &ExtractSettings,
+) -> JobSpec {
+    let ranges = if sources.iter().all(|s| s.range_s.is_none()) {
+        Vec::new()
+    } else {
+        sources.iter().map(|s| s.range_s).collect()
+    };
+    let params = ExtractParams { name: label.to_string(), settings: *settings, ranges };
+    let mut job = JobSpec::new(name, EXTRACT)
         .stage("faces")
         .params(serde_json::to_value(&params).unwrap_or_default())
-        .output(dir(name).join(set::MANIFEST))
+        .output(target.join(set::MANIFEST))
         .cost(Cost::All)
         .max_attempts(2);
     for source in sources {
-        job = job.input(source);
+        job = job.input(&source.path);
     }
-    Plan::new(vec![job])
+    job
 }
 
 fn extract(ctx: &JobContext) -> Result<(), JobError> {
     let p: ExtractParams = ctx.params()?;
-    let sources: Vec<SetSource> = ctx.inputs.iter().map(SetSource::whole).collect();
+    let sources: Vec<SetSource> = ctx
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, path)| SetSource { path: path.clone(), range_s: p.ranges.get(i).copied().flatten() })
+        .collect();
     let cancelled = std::cell::Cell::new(false);
     let mut progress = |source: usize, sources: usize, done: u64, total: u64| {
         let within = if total > 0 { done as f32 / total as f32 } else { 0.0 };
@@ -102,7 +128,11 @@ fn extract(ctx: &JobContext) -> Result<(), JobError> {
                 ),
             })
             .collect();
-        return Err(JobError::fatal(format!("no usable face in the sources of cast {}: {}", p.name, why.join("; "))));
+        return Err(JobError::fatal(format!(
+            "no usable face in the sources of face set {}: {}",
+            p.name,
+            why.join("; ")
+        )));
     }
     let target = ctx.output_target(0).parent().ok_or_else(|| JobError::fatal("no cast folder"))?.to_path_buf();
     set::write(&target, &extracted).map_err(JobError::retryable)?;

@@ -52,17 +52,24 @@ pub struct FacesTrainParams {
 /// One job whose inputs are every crop of both sets (`a_crops`, `b_crops`, as `faceswap::faceset::crop_files`
 /// lists them).
 pub fn plan(params: &FacesTrainParams, a_crops: &[PathBuf], b_crops: &[PathBuf]) -> Result<Plan, PlanError> {
+    let name = format!("faces/train/{}/run", params.model);
     let model = Path::new("models").join(&params.model);
-    let mut job = JobSpec::new(format!("faces/train/{}/run", params.model), TRAIN)
+    Plan::new(vec![job(name, &model, params, &[a_crops, b_crops].concat())])
+}
+
+/// The training job `name`, writing the model into `dir` (relative to the workspace), with `inputs` (the crops it
+/// trains on that no dependency of the job stands for).
+pub fn job(name: String, dir: &Path, params: &FacesTrainParams, inputs: &[PathBuf]) -> JobSpec {
+    let mut job = JobSpec::new(name, TRAIN)
         .stage("faces")
         .params(serde_json::to_value(params).unwrap_or_default())
-        .output(model.join(faceswap::checkpoint::REPORT))
+        .output(dir.join(faceswap::checkpoint::REPORT))
         .cost(Cost::All)
         .max_attempts(2);
-    for crop in a_crops.iter().chain(b_crops) {
+    for crop in inputs {
         job = job.input(crop);
     }
-    Plan::new(vec![job])
+    job
 }
 
 /// `models/<model>/report.json`.

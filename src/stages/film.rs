@@ -50,6 +50,21 @@ pub struct CutShot {
     /// The film's frame size and rate (production.toml's `[format]`).
     #[serde(default)]
     pub format: FormatConfig,
+    /// The star's face swapped onto the faces of the footage, for the shots of a cast character.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swap: Option<ShotSwap>,
+}
+
+/// A face swap in one shot: the trained model that draws the star's face, and how faces are found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShotSwap {
+    /// The face-swap model's folder, relative to the workspace.
+    pub model: PathBuf,
+    /// The star whose face goes in, and the character the star plays (for the disclosure).
+    pub star: String,
+    pub character: String,
+    /// Run the face detector on every n-th new picture; the tracker predicts between.
+    pub detect_every: u32,
 }
 
 /// The job rendering `shot` into `dir/shots/<position>.mp4`.
@@ -57,7 +72,7 @@ pub fn shot_job(namespace: &str, dir: &Path, shot: &CutShot) -> JobSpec {
     let mut job = JobSpec::new(shot_name(namespace, shot.position), SHOT)
         .stage("render")
         .params(serde_json::to_value(shot).unwrap_or_default())
-        .output(dir.join("shots").join(format!("{:03}.mp4", shot.position)));
+        .output(segment_path(dir, shot.position));
     if let Some(source) = &shot.source {
         job = job.input(source);
     }
@@ -81,20 +96,38 @@ pub struct AssembleParams {
     pub shots: Vec<CutShot>,
     #[serde(default)]
     pub format: FormatConfig,
+    /// Each shot's rendered segment, relative to the workspace, in the order of `shots`; empty means the outputs of
+    /// the job's dependencies, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<PathBuf>,
 }
 
-/// The assemble job: after every shot job, writing `dir/<name>.{mp4,srt,vtt,edl,otio}` and `dir/cut.json`.
-pub fn assemble_job(namespace: &str, dir: &Path, name: &str, params: &AssembleParams) -> JobSpec {
+/// `dir/shots/<position>.mp4`: where the shot job of `position` renders it.
+pub fn segment_path(dir: &Path, position: usize) -> PathBuf {
+    dir.join("shots").join(format!("{position:03}.mp4"))
+}
+
+/// The assemble job: after every shot job of `namespace`, writing `out/<name>.{mp4,srt,vtt,edl,otio}` and
+/// `out/cut.json`.
+pub fn assemble_job(namespace: &str, out: &Path, name: &str, params: &AssembleParams) -> JobSpec {
     let mut job = JobSpec::new(format!("{namespace}assemble"), ASSEMBLE)
         .stage("assemble")
         .params(serde_json::to_value(params).unwrap_or_default());
-    for shot in &params.shots {
-        job = job.dep(shot_name(namespace, shot.position));
+    if params.segments.is_empty() {
+        for shot in &params.shots {
+            job = job.dep(shot_name(namespace, shot.position));
+        }
     }
+    job = assemble_outputs(job, out, name);
+    job
+}
+
+/// The files an assemble job writes into `out`.
+pub fn assemble_outputs(mut job: JobSpec, out: &Path, name: &str) -> JobSpec {
     for ext in ["mp4", "srt", "vtt", "edl", "otio"] {
-        job = job.output(dir.join(format!("{name}.{ext}")));
+        job = job.output(out.join(format!("{name}.{ext}")));
     }
-    job.output(dir.join("cut.json"))
+    job.output(out.join("cut.json"))
 }
 
 fn shot(ctx: &JobContext) -> Result<(), JobError> {
@@ -109,7 +142,7 @@ fn shot(ctx: &JobContext) -> Result<(), JobError> {
             render_card(&font, &lines, shot.duration_s, &format, out)
         }
         Some(source) => {
-            let voice = ctx.deps.first().and_then(|d| d.outputs.first()).cloned();
+            let voice = shot.voice_wav.as_ref().map(|wav| ctx.workspace.join(wav));
             let spec = ShotSpec {
                 source: source.clone(),
                 start_s: shot.start_s,
@@ -120,7 +153,10 @@ fn shot(ctx: &JobContext) -> Result<(), JobError> {
                 archive_gain_db: -6.0,
                 fade_s: 0.02,
             };
-            render_shot(&spec, &format, out)
+            match &shot.swap {
+                None => render_shot(&spec, &format, out),
+                Some(swap) => return super::swap::render(ctx, &spec, &format, swap),
+            }
         }
     };
     report.map(|_| ()).map_err(JobError::fatal)
@@ -139,7 +175,11 @@ pub fn render_format(frame: &FormatConfig) -> Format {
 
 fn assemble(ctx: &JobContext) -> Result<(), JobError> {
     let p: AssembleParams = ctx.params()?;
-    let segments: Vec<PathBuf> = ctx.deps.iter().filter_map(|d| d.outputs.first().cloned()).collect();
+    let segments: Vec<PathBuf> = if p.segments.is_empty() {
+        ctx.deps.iter().filter_map(|d| d.outputs.first().cloned()).collect()
+    } else {
+        p.segments.iter().map(|s| ctx.workspace.join(s)).collect()
+    };
     if segments.len() != p.shots.len() {
         return Err(JobError::fatal(format!("{} shots rendered of {}", segments.len(), p.shots.len())));
     }

@@ -9,6 +9,7 @@ pub mod faces_train;
 pub mod film;
 pub mod screenplay;
 pub mod storyboard;
+pub mod swap;
 pub mod train;
 pub mod voice;
 

@@ -31,6 +31,9 @@ pub fn register(registry: &mut Registry) {
 pub struct StoryboardParams {
     pub title: String,
     pub panels: Vec<PanelParams>,
+    /// Each panel's segment, relative to the workspace; empty means the outputs of the job's dependencies, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<PathBuf>,
 }
 
 /// What is written under one shot's still.
@@ -57,7 +60,13 @@ impl StoryboardParams {
                 }
             })
             .collect();
-        StoryboardParams { title: title.to_string(), panels }
+        StoryboardParams { title: title.to_string(), panels, segments: Vec::new() }
+    }
+
+    /// The same, with each panel's segment named (for a cut whose segments come from more than one namespace).
+    pub fn with_segments(mut self, segments: Vec<PathBuf>) -> StoryboardParams {
+        self.segments = segments;
+        self
     }
 }
 
@@ -68,19 +77,33 @@ pub fn still_path(dir: &Path, position: usize) -> PathBuf {
 
 /// The job drawing `dir/storyboard.png` after every shot of `params` is rendered.
 pub fn storyboard_job(namespace: &str, dir: &Path, params: &StoryboardParams) -> JobSpec {
-    let mut job = JobSpec::new(format!("{namespace}storyboard"), STORYBOARD)
+    let mut job = storyboard_job_of(format!("{namespace}storyboard"), dir, params);
+    for panel in &params.panels {
+        job = job.dep(shot_name(namespace, panel.position));
+    }
+    job
+}
+
+/// The storyboard job `name` writing into `dir`, without dependencies: for params that name their segments, whose
+/// caller adds the jobs or input files they come from.
+pub fn storyboard_job_of(name: String, dir: &Path, params: &StoryboardParams) -> JobSpec {
+    let mut job = JobSpec::new(name, STORYBOARD)
         .stage("assemble")
         .params(serde_json::to_value(params).unwrap_or_default())
         .output(dir.join("storyboard.png"));
     for panel in &params.panels {
-        job = job.dep(shot_name(namespace, panel.position)).output(still_path(dir, panel.position));
+        job = job.output(still_path(dir, panel.position));
     }
     job
 }
 
 fn board(ctx: &JobContext) -> Result<(), JobError> {
     let p: StoryboardParams = ctx.params()?;
-    let segments: Vec<&PathBuf> = ctx.deps.iter().filter_map(|d| d.outputs.first()).collect();
+    let segments: Vec<PathBuf> = if p.segments.is_empty() {
+        ctx.deps.iter().filter_map(|d| d.outputs.first().cloned()).collect()
+    } else {
+        p.segments.iter().map(|s| ctx.workspace.join(s)).collect()
+    };
     if segments.len() != p.panels.len() {
         return Err(JobError::fatal(format!("{} shots rendered of {}", segments.len(), p.panels.len())));
     }

@@ -50,6 +50,11 @@ impl Scope {
         Scope { owner: ScopeOwner::Production(id), prefix: None }
     }
 
+    /// The jobs of production `id` whose names start with `namespace`.
+    pub fn production_namespace(id: ProductionId, namespace: &str) -> Scope {
+        Scope { owner: ScopeOwner::Production(id), prefix: Some(namespace.to_string()) }
+    }
+
     /// Library jobs (no production) whose names start with `namespace`.
     pub fn library(namespace: &str) -> Scope {
         Scope { owner: ScopeOwner::Library, prefix: Some(namespace.to_string()) }

@@ -21,4 +21,5 @@ mod produce;
 mod render;
 mod scheduler;
 mod soak;
+mod star;
 mod voices;
