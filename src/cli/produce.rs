@@ -109,12 +109,15 @@ pub async fn produce(
         })
         .collect();
     let voice_specs: Vec<_> = voice_jobs.iter().map(|(i, p)| voice_stage::job(&namespace, &dir, *i, p)).collect();
-    store.submit(Some(production.id), &namespace, &Plan::new(voice_specs.clone())?).await?;
-    let scope = Scope::production_namespace(production.id, &namespace);
-    let summary = run_jobs(&store, registry.clone(), workspace, scheduler.clone(), scope.clone(), plain).await?;
+    // Into the voices' own sub-namespace: submitting them to the production's namespace would remove (and so
+    // forget the results of) every film job recorded there, and the next run would render every shot again.
+    store.submit(Some(production.id), &format!("{namespace}voice/"), &Plan::new(voice_specs.clone())?).await?;
+    let voices = Scope::production_namespace(production.id, &format!("{namespace}voice/"));
+    let summary = run_jobs(&store, registry.clone(), workspace, scheduler.clone(), voices, plain).await?;
     if summary.cancelled {
         return stopped(&dir);
     }
+    let scope = Scope::production_namespace(production.id, &namespace);
 
     // 2. The plan with the voiced lengths; footage for every shot.
     let mut voiced = vec![None; shots.len()];

@@ -16,6 +16,7 @@ pub mod frames;
 pub mod metrics;
 pub mod rect;
 pub mod report;
+pub mod roi;
 mod scale;
 pub mod set;
 pub mod smooth;

@@ -18,7 +18,7 @@ use super::convert::FaceConverter;
 use super::crop::{self, DEFAULT_MARGIN, Window};
 use super::error::FacesError;
 use super::rect::FaceBox;
-use super::track::{Track, TrackSettings, Tracker};
+use super::track::{Active, Track, TrackSettings, Tracker};
 
 /// How faces are swapped.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -30,6 +30,12 @@ pub struct SwapSettings {
     pub track: TrackSettings,
     /// Run the detector on every n-th frame only (1 = every frame); the tracker predicts the frames between.
     pub detect_every: u32,
+    /// Of the detections, every n-th scans the whole picture; the others only the regions around the faces found
+    /// last (`faces::roi`). A picture with no face known is always scanned whole. 1 scans whole every time.
+    pub full_scan_every: u32,
+    /// Swap at most this many faces per picture, the largest (0 = every face). A face chosen stays chosen while it
+    /// lasts and is not much smaller than the largest, so the swap does not hop between faces of similar size.
+    pub max_faces: usize,
     /// Match the converted face's colour to the original crop's.
     pub colour_match: bool,
 }
@@ -41,6 +47,8 @@ impl Default for SwapSettings {
             blend: BlendSettings::default(),
             track: TrackSettings::default(),
             detect_every: 1,
+            full_scan_every: 8,
+            max_faces: 0,
             colour_match: true,
         }
     }
@@ -69,6 +77,9 @@ pub struct SwapReport {
     pub tracks: BTreeSet<u32>,
     /// Seconds in the detector (and tracker).
     pub detect_s: f64,
+    /// Detections that scanned the whole picture (the others scanned the regions around known faces).
+    #[serde(default)]
+    pub full_scans: u64,
     /// Seconds in the converter (the model).
     pub convert_s: f64,
     /// Seconds cropping, colour matching and blending back.
@@ -91,7 +102,16 @@ pub struct FrameSwapper {
     settings: SwapSettings,
     mask: Mask,
     report: SwapReport,
+    /// Boxes of the faces found or tracked in the last picture: where region scans look.
+    known: Vec<FaceBox>,
+    /// Detections since the last whole-picture scan.
+    since_full: u32,
+    /// The tracks being swapped, when `max_faces` limits them.
+    chosen: Vec<u32>,
 }
+
+/// A chosen face stays chosen while it is at least this fraction of the largest face's area.
+const KEEP_CHOSEN: f32 = 0.6;
 
 impl FrameSwapper {
     pub fn new(
@@ -99,8 +119,8 @@ impl FrameSwapper {
         converter: Box<dyn FaceConverter>,
         settings: SwapSettings,
     ) -> Result<FrameSwapper, FacesError> {
-        if settings.detect_every == 0 {
-            return Err(FacesError::Setting("detect_every must be at least 1".into()));
+        if settings.detect_every == 0 || settings.full_scan_every == 0 {
+            return Err(FacesError::Setting("detect_every and full_scan_every must be at least 1".into()));
         }
         if !(0.0..=2.0).contains(&settings.margin) {
             return Err(FacesError::Setting(format!("margin {} must be in 0..=2", settings.margin)));
@@ -116,6 +136,9 @@ impl FrameSwapper {
             converter,
             settings,
             report: SwapReport::default(),
+            known: Vec::new(),
+            since_full: 0,
+            chosen: Vec::new(),
         })
     }
 
@@ -129,13 +152,26 @@ impl FrameSwapper {
     ) -> Result<Vec<SwappedFace>, FacesError> {
         let started = Instant::now();
         let detect = self.report.frames.is_multiple_of(u64::from(self.settings.detect_every));
-        let detections: Option<Vec<FaceBox>> = if detect {
+        let detections: Option<Vec<FaceBox>> = if !detect {
+            None
+        } else if self.known.is_empty() || self.since_full + 1 >= self.settings.full_scan_every {
+            self.since_full = 0;
+            self.report.full_scans += 1;
             let (w, h) = picture.dimensions();
             Some(self.detector.detect(w, h, picture.as_raw())?.iter().map(FaceBox::from).collect())
         } else {
-            None
+            self.since_full += 1;
+            Some(super::roi::detect_near(&mut self.detector, picture, &self.known)?)
         };
         let active = self.tracker.update(frame, time_s, detections.as_deref());
+        // Region scans look where faces were last found, confirmed or not.
+        self.known = detections.unwrap_or_default();
+        for a in &active {
+            if !self.known.iter().any(|k| k.iou(&a.raw) > 0.3) {
+                self.known.push(a.raw);
+            }
+        }
+        let active = self.choose(active);
         self.report.frames += 1;
         self.report.detect_s += started.elapsed().as_secs_f64();
         if active.is_empty() {
@@ -181,6 +217,36 @@ impl FrameSwapper {
         Ok(faces)
     }
 
+    /// The faces to swap among `active`: all of them, or the `max_faces` largest, keeping those chosen before while
+    /// they last and stay within [`KEEP_CHOSEN`] of the largest.
+    fn choose(&mut self, mut active: Vec<Active>) -> Vec<Active> {
+        let limit = self.settings.max_faces;
+        if limit == 0 {
+            return active;
+        }
+        let area = |a: &Active| a.smoothed.width * a.smoothed.height;
+        active.sort_by(|a, b| area(b).total_cmp(&area(a)));
+        let largest = active.first().map_or(0.0, area);
+        let mut keep: Vec<u32> = self
+            .chosen
+            .iter()
+            .copied()
+            .filter(|id| active.iter().any(|a| a.id == *id && area(a) >= KEEP_CHOSEN * largest))
+            .collect();
+        for a in &active {
+            if keep.len() >= limit {
+                break;
+            }
+            if !keep.contains(&a.id) {
+                keep.push(a.id);
+            }
+        }
+        keep.truncate(limit);
+        self.chosen = keep.clone();
+        active.retain(|a| keep.contains(&a.id));
+        active
+    }
+
     pub fn report(&self) -> &SwapReport {
         &self.report
     }
@@ -192,5 +258,51 @@ impl FrameSwapper {
     /// Ends the run: the report and every confirmed track (raw and smoothed boxes, for the jitter figures).
     pub fn finish(self) -> (SwapReport, Vec<Track>) {
         (self.report, self.tracker.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faces::convert::ConvertError;
+
+    struct Same;
+
+    impl FaceConverter for Same {
+        fn resolution(&self) -> u32 {
+            32
+        }
+
+        fn convert(&mut self, crops: &[RgbImage]) -> Result<Vec<RgbImage>, ConvertError> {
+            Ok(crops.to_vec())
+        }
+    }
+
+    fn face(id: u32, side: f32) -> Active {
+        let b = FaceBox { x: 10.0 * id as f32, y: 0.0, width: side, height: side };
+        Active { id, raw: b, smoothed: b, detected: true }
+    }
+
+    #[test]
+    fn one_face_is_chosen_and_kept_until_another_is_clearly_larger() {
+        let settings = SwapSettings { max_faces: 1, ..SwapSettings::default() };
+        let mut s = FrameSwapper::new(FaceDetector::new().unwrap(), Box::new(Same), settings).unwrap();
+        let ids = |v: Vec<Active>| v.iter().map(|a| a.id).collect::<Vec<_>>();
+        assert_eq!(ids(s.choose(vec![face(1, 100.0), face(2, 60.0)])), [1]);
+        // 2 grows past 1, but 1 is still above 60 % of its area: no hop.
+        assert_eq!(ids(s.choose(vec![face(1, 100.0), face(2, 110.0)])), [1]);
+        // 1 falls under 60 % of 2's area: 2 takes over, and stays when 1 is back at its size.
+        assert_eq!(ids(s.choose(vec![face(1, 80.0), face(2, 110.0)])), [2]);
+        assert_eq!(ids(s.choose(vec![face(1, 100.0), face(2, 110.0)])), [2]);
+        assert_eq!(ids(s.choose(vec![face(1, 100.0)])), [1]);
+        // Without a limit every face is swapped.
+        let mut all = FrameSwapper::new(FaceDetector::new().unwrap(), Box::new(Same), SwapSettings::default()).unwrap();
+        assert_eq!(ids(all.choose(vec![face(1, 100.0), face(2, 60.0)])), [1, 2]);
+    }
+
+    #[test]
+    fn scan_settings_are_checked() {
+        let bad = SwapSettings { full_scan_every: 0, ..SwapSettings::default() };
+        assert!(FrameSwapper::new(FaceDetector::new().unwrap(), Box::new(Same), bad).is_err());
     }
 }
