@@ -52,8 +52,7 @@ pub async fn write_report(
         });
         let still = still_path(cut_dir, shot.position);
         let swap = shot.swap.as_ref().map(|swap| {
-            let segment = film::segment_path(&dir.join("faces"), shot.position);
-            let done = super::swaps::read_report(&root.join(crate::stages::swap::report_path(&segment))).ok();
+            let done = super::swaps::read_report(&root.join(crate::stages::swap::report_path(dir, shot.position))).ok();
             let before = still_path(&dir.join("rough"), shot.position);
             FaceSwap {
                 before: root.join(&before).is_file().then(|| relative(&before, dir)),

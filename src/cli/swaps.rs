@@ -1,7 +1,7 @@
 //! The face-swap pass of `reel produce` and `reel challenge`: which shots get a star's face, the star's face set
 //! (made from `--star VIDEO` when asked), and the jobs of `stages::swap` run after the rough cut is delivered.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{Exit, run_jobs};
 use crate::faces::set::{self, ExtractSettings};
@@ -158,8 +158,7 @@ pub async fn run(
         return Ok(Exit::Failures);
     }
     for target in pass.targets {
-        let segment = crate::stages::film::segment_path(&pass.dir.join("faces"), target.position);
-        let path: PathBuf = workspace.root().join(swap::report_path(&segment));
+        let path = workspace.root().join(swap::report_path(pass.dir, target.position));
         if let Ok(report) = read_report(&path) {
             let s = &report.swap;
             println!(

@@ -113,13 +113,10 @@ pub fn assemble_job(namespace: &str, out: &Path, name: &str, params: &AssemblePa
     let mut job = JobSpec::new(format!("{namespace}assemble"), ASSEMBLE)
         .stage("assemble")
         .params(serde_json::to_value(params).unwrap_or_default());
-    if params.segments.is_empty() {
-        for shot in &params.shots {
-            job = job.dep(shot_name(namespace, shot.position));
-        }
+    for shot in &params.shots {
+        job = job.dep(shot_name(namespace, shot.position));
     }
-    job = assemble_outputs(job, out, name);
-    job
+    assemble_outputs(job, out, name)
 }
 
 /// The files an assemble job writes into `out`.
@@ -175,11 +172,7 @@ pub fn render_format(frame: &FormatConfig) -> Format {
 
 fn assemble(ctx: &JobContext) -> Result<(), JobError> {
     let p: AssembleParams = ctx.params()?;
-    let segments: Vec<PathBuf> = if p.segments.is_empty() {
-        ctx.deps.iter().filter_map(|d| d.outputs.first().cloned()).collect()
-    } else {
-        p.segments.iter().map(|s| ctx.workspace.join(s)).collect()
-    };
+    let segments = super::segment_files(ctx, &p.segments);
     if segments.len() != p.shots.len() {
         return Err(JobError::fatal(format!("{} shots rendered of {}", segments.len(), p.shots.len())));
     }

@@ -96,6 +96,16 @@ fn training_folder(ctx: &JobContext, forced: bool, state: &str) -> Result<(std::
     Ok((dir, resume))
 }
 
+/// The segments a cut is made of: `named` (relative to the workspace) when the params name them, else each
+/// dependency's first output, in order.
+fn segment_files(ctx: &JobContext, named: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    if named.is_empty() {
+        ctx.deps.iter().filter_map(|d| d.outputs.first().cloned()).collect()
+    } else {
+        named.iter().map(|s| ctx.workspace.join(s)).collect()
+    }
+}
+
 /// Reads a dependency's JSON output.
 fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T, JobError> {
     let bytes = std::fs::read(path).map_err(|e| JobError::retryable(format!("cannot read {}: {e}", path.display())))?;

@@ -99,11 +99,7 @@ pub fn storyboard_job_of(name: String, dir: &Path, params: &StoryboardParams) ->
 
 fn board(ctx: &JobContext) -> Result<(), JobError> {
     let p: StoryboardParams = ctx.params()?;
-    let segments: Vec<PathBuf> = if p.segments.is_empty() {
-        ctx.deps.iter().filter_map(|d| d.outputs.first().cloned()).collect()
-    } else {
-        p.segments.iter().map(|s| ctx.workspace.join(s)).collect()
-    };
+    let segments = super::segment_files(ctx, &p.segments);
     if segments.len() != p.panels.len() {
         return Err(JobError::fatal(format!("{} shots rendered of {}", segments.len(), p.panels.len())));
     }

@@ -67,9 +67,14 @@ pub fn star_dir(dir: &Path, star: &str) -> PathBuf {
     dir.join("faces").join(star)
 }
 
-/// The swap report written beside a swapped segment.
-pub fn report_path(segment: &Path) -> PathBuf {
-    segment.with_extension("json")
+/// `productions/<name>/faces/shots/<k>.mp4`: the swapped segment of shot `position` (and the final credits).
+pub fn segment(dir: &Path, position: usize) -> PathBuf {
+    segment_path(&dir.join("faces"), position)
+}
+
+/// The swap report of shot `position`, beside its swapped segment.
+pub fn report_path(dir: &Path, position: usize) -> PathBuf {
+    segment(dir, position).with_extension("json")
 }
 
 /// The jobs of the face-swap pass and the final cut: a plan for [`namespace`].
@@ -126,13 +131,13 @@ pub fn plan(p: &SwapPlan) -> Result<Plan, PlanError> {
                 character: shot.character.clone().unwrap_or_default(),
                 detect_every: DETECT_EVERY,
             });
-            let segment = segment_path(&final_dir, k);
+            let segment = segment(p.dir, k);
             let mut job = JobSpec::new(film::shot_name(&ns, k), SHOT)
                 .stage("faces")
                 .params(serde_json::to_value(&*shot).unwrap_or_default())
                 .dep(&train)
                 .output(&segment)
-                .output(report_path(&segment));
+                .output(report_path(p.dir, k));
             job = job.inputs(shot.source.iter().chain(&shot.voice_wav));
             jobs.push(job);
             made.push(film::shot_name(&ns, k));
@@ -144,7 +149,7 @@ pub fn plan(p: &SwapPlan) -> Result<Plan, PlanError> {
         credits.card = p.credits.clone();
         jobs.push(film::shot_job(&ns, &final_dir, credits));
         made.push(film::shot_name(&ns, credits.position));
-        segments[credits.position] = segment_path(&final_dir, credits.position);
+        segments[credits.position] = segment(p.dir, credits.position);
     }
     let inputs: Vec<&PathBuf> = segments.iter().filter(|s| !s.starts_with(&final_dir)).collect();
     let params = AssembleParams {
