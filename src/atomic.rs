@@ -40,7 +40,9 @@ pub fn write(target: &Path, data: &[u8]) -> io::Result<()> {
     result
 }
 
-/// Removes stale temps of `target` whose tag starts with `tag_prefix`, left by a killed writer.
+/// Removes stale temps of `target` whose tag starts with `tag_prefix`, left by a killed writer: the temps
+/// themselves, and the temps a writer made of them in turn (a handler told to write the job temp `.a.mp4.tmp-j7-1`
+/// may write `..a.mp4.tmp-j7-1.partial-PID.mp4` beside it and rename that into place; SIGKILL leaves it behind).
 pub fn remove_stale_temps(target: &Path, tag_prefix: &str) -> io::Result<usize> {
     let Some(dir) = target.parent() else { return Ok(0) };
     let Some(name) = target.file_name().map(|n| n.to_string_lossy().into_owned()) else { return Ok(0) };
@@ -52,7 +54,9 @@ pub fn remove_stale_temps(target: &Path, tag_prefix: &str) -> io::Result<usize> 
     };
     let mut removed = 0;
     for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        if file_name.starts_with(&prefix) || file_name.strip_prefix('.').is_some_and(|n| n.starts_with(&prefix)) {
             fs::remove_file(entry.path())?;
             removed += 1;
         }
@@ -82,7 +86,15 @@ mod tests {
         fs::write(temp_path(&target, "j7-1"), b"partial").unwrap();
         fs::write(temp_path(&target, "j7-2"), b"partial").unwrap();
         fs::write(temp_path(&target, "j8-1"), b"other job").unwrap();
-        assert_eq!(remove_stale_temps(&target, "j7-").unwrap(), 2);
+        // A writer's own temp of the job temp, as assemble::join and faces::video make them.
+        let nested = dir
+            .path()
+            .join(format!(".{}.partial-99.mp4", temp_path(&target, "j7-3").file_name().unwrap().to_string_lossy()));
+        fs::write(&nested, b"partial of a partial").unwrap();
+        fs::write(dir.path().join("..a.wav.tmp-j8-2.partial-1.mp4"), b"other job").unwrap();
+        assert_eq!(remove_stale_temps(&target, "j7-").unwrap(), 3);
+        assert!(!nested.exists());
         assert!(temp_path(&target, "j8-1").exists());
+        assert!(dir.path().join("..a.wav.tmp-j8-2.partial-1.mp4").exists());
     }
 }
