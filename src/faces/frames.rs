@@ -33,6 +33,12 @@ impl VideoFrames {
         &self.probe
     }
 
+    /// Starts reading at the keyframe at or before `time_s` (see `VideoDecoder::seek_to`); call it before the first
+    /// frame.
+    pub fn seek(&mut self, time_s: f64) {
+        self.decoder.seek_to(time_s);
+    }
+
     /// The next frame, or `None` at the end of the stream (or at damage that stops reading).
     pub fn next_frame(&mut self) -> Result<Option<(FrameInfo, RgbImage)>, FacesError> {
         let Some(info) = self.decoder.next_frame() else { return Ok(None) };

@@ -142,7 +142,7 @@ impl FaceDetector {
         if rgb.len() != expected {
             return Err(FaceError::BufferSize { width, height, expected, actual: rgb.len() });
         }
-        let up = self.settings.upscale;
+        let up = upscale_for(&self.settings, height);
         if width * up < WINDOW || height * up < WINDOW {
             return Ok(Vec::new());
         }
@@ -158,6 +158,14 @@ impl FaceDetector {
         faces.sort_by_key(|face| std::cmp::Reverse(face.width * face.height));
         Ok(faces)
     }
+}
+
+/// The enlargement for a picture `height` pixels tall: `upscale`, but no more than brings the smallest face kept
+/// (`min_face_fraction` of the height) up to the detector's window. Enlarging further only finds faces that are then
+/// dropped, at up to 16x the time (a 720p frame at 2 is a 2560x1440 search).
+fn upscale_for(settings: &Settings, height: u32) -> u32 {
+    let needed = (f64::from(WINDOW) / (settings.min_face_fraction * f64::from(height))).ceil();
+    if needed.is_finite() { settings.upscale.min(needed.max(1.0) as u32) } else { settings.upscale }
 }
 
 fn check_settings(settings: &Settings) -> Result<(), FaceError> {
@@ -224,4 +232,23 @@ fn clamp_box(bbox: &rustface::Rectangle, factor: u32, width: u32, height: u32, s
     let (x, w) = clip(bbox.x(), bbox.width(), width)?;
     let (y, h) = clip(bbox.y(), bbox.height(), height)?;
     Some(Face { x, y, width: w, height: h, score })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pictures_are_enlarged_only_as_far_as_the_smallest_face_kept_needs() {
+        let at = |fraction: f64, upscale: u32, height: u32| {
+            upscale_for(&Settings { min_face_fraction: fraction, upscale, ..Settings::default() }, height)
+        };
+        // 10 % of 720 is 72 px, over the 40-px window: no enlargement; of 360 it is 36 px: twice.
+        assert_eq!(at(0.1, 2, 720), 1);
+        assert_eq!(at(0.1, 2, 360), 2);
+        assert_eq!(at(0.1, 4, 360), 2);
+        // The setting stays the most: 10 % of 144 px would need 3.
+        assert_eq!(at(0.1, 2, 144), 2);
+        assert_eq!(at(0.0, 3, 720), 3);
+    }
 }

@@ -366,6 +366,7 @@ fn video(
         Some((a, b)) => ((b - a) * probe.fps).round().max(1.0) as u64,
         None => probe.frame_count,
     };
+    frames.seek(from);
     let mut tracker = Tracker::new(settings.track);
     // Pictures are kept until their track's points are final: a frame's crop is cut around the smoothed box as it
     // is at that frame (online), which is what the swap will see, so crops can be taken at once.

@@ -36,7 +36,7 @@ pub fn dir(model: &Slug) -> PathBuf {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FacesTrainParams {
     pub model: String,
-    /// Face-set folders, absolute: A is the star, B the footage's identity.
+    /// Face-set folders, relative to the workspace or absolute: A is the star, B the footage's identity.
     pub a: PathBuf,
     pub b: PathBuf,
     pub resolution: u32,
@@ -110,7 +110,8 @@ fn run(ctx: &JobContext) -> Result<(), JobError> {
     cfg.checkpoint_every = p.preview_every;
     cfg.seed = p.seed;
     let mut observer = Observer { ctx };
-    let report = faceswap::train(&p.a, &p.b, &cfg, &dir, resume, &mut observer).map_err(classify)?;
+    let (a, b) = (ctx.workspace.join(&p.a), ctx.workspace.join(&p.b));
+    let report = faceswap::train(&a, &b, &cfg, &dir, resume, &mut observer).map_err(classify)?;
     if ctx.is_cancelled() {
         return Err(JobError::Cancelled);
     }

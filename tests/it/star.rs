@@ -38,8 +38,13 @@ fn a_star_is_swapped_into_the_lead_s_shots_after_the_rough_cut() {
     let script = dir.path().join("double.fountain");
     std::fs::write(&script, SCRIPT).unwrap();
     let star = format!("carphone={}", carphone.display());
+    // From another folder, as `make bench` runs it: the workspace is where --db is, not the working directory.
+    let elsewhere = tempfile::tempdir().unwrap();
     let produce = || {
         dir.reel()
+            .from_dir(elsewhere.path())
+            .arg("--db")
+            .arg(dir.db())
             .args(["produce", "double", "--script"])
             .arg(&script)
             .args(["--star", &star, "--face-minutes", "0.15"])

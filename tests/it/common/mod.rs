@@ -61,6 +61,13 @@ impl TestCommand {
         self
     }
 
+    /// Runs from `cwd` instead of the workspace, which `--db` then names: paths a job keeps relative to the
+    /// workspace must not be read relative to the process's working directory.
+    pub fn from_dir(mut self, cwd: &Path) -> TestCommand {
+        self.cmd.current_dir(cwd);
+        self
+    }
+
     pub fn env(mut self, key: &str, value: &str) -> TestCommand {
         self.cmd.env(key, value);
         self
