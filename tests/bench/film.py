@@ -12,12 +12,14 @@ import time
 
 
 def stage_times(db):
-    """(stage, jobs, busy s, first start ms, last end ms) for every stage, in the order the stages started."""
+    """(stage, jobs, busy s, first start ms, last end ms) for every stage, in the order the stages started; the jobs
+    of the face pass after the rough cut (namespace swap/) apart from the rough cut's."""
     con = sqlite3.connect(db)
     rows = con.execute(
-        "SELECT j.stage, COUNT(*), SUM(r.finished_at - r.started_at), MIN(r.started_at), MAX(r.finished_at) "
+        "SELECT j.stage || CASE WHEN j.name LIKE 'swap/%' THEN ' (face pass)' ELSE '' END AS phase, COUNT(*), "
+        "SUM(r.finished_at - r.started_at), MIN(r.started_at), MAX(r.finished_at) "
         "FROM job_runs r JOIN jobs j ON j.id = r.job_id WHERE r.outcome = 'done' "
-        "GROUP BY j.stage ORDER BY MIN(r.started_at)").fetchall()
+        "GROUP BY phase ORDER BY MIN(r.started_at)").fetchall()
     first_film, last_film = con.execute(
         "SELECT MIN(r.finished_at), MAX(r.finished_at) FROM job_runs r JOIN jobs j ON j.id = r.job_id "
         "WHERE j.kind = 'film.assemble' AND r.outcome = 'done'").fetchone()
