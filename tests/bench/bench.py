@@ -264,7 +264,7 @@ def section_faces():
         "",
         *rows,
         "",
-        "Load averages (1, 5, 15 min) at the end of the run: {:.1}, {:.1}, {:.1} on {} cores; above the core count,".format(
+        "Load averages (1, 5, 15 min) at the end of the run: {:.1f}, {:.1f}, {:.1f} on {} cores; above the core count,".format(
             *os.getloadavg(), os.cpu_count()),
         "other processes shared the CPU and every time above is inflated by them.",
     ])

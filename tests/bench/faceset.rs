@@ -25,7 +25,7 @@ pub fn extract(video: &Path, dir: &Path, res: u32, every: u64, max: usize) -> Re
     let mut n = 0u64;
     while let Some(_info) = decoder.next_frame() {
         n += 1;
-        if (n - 1) % every.max(1) != 0 {
+        if !(n - 1).is_multiple_of(every.max(1)) {
             continue;
         }
         decoder.scale_rgb(u32::MAX, &mut frame).map_err(|e| e.to_string())?;

@@ -55,6 +55,14 @@ def ffmpeg_shot(shot, out, voice):
     return cmd + ["-filter_complex", graph, "-map", "[v]", "-map", "[a]", *enc]
 
 
+def screenshot(html, png):
+    """The page as headless Chromium (Debian's `chromium`, which `make bench` installs) draws it, 1280 px wide."""
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    "--window-size=1280,2400", f"--screenshot={png}", "file://" + os.path.abspath(html)],
+                   check=True, capture_output=True, timeout=180)
+    return png
+
+
 def section_film(ctx):
     run, stamp, need, reel, work, cache = ctx["run"], ctx["stamp"], ctx["need"], ctx["reel"], ctx["work"], ctx["cache"]
     need(os.path.join(cache, "footage", "bbb.mp4"), "run `make data`")
@@ -69,6 +77,7 @@ def section_film(ctx):
     cut = json.load(open(os.path.join(folder, "cut.json")))
     film_s = sum(s["duration_s"] for s in cut["shots"])
     swapped = sum(1 for s in cut["shots"] if s.get("swap"))
+    shot = screenshot(os.path.join(folder, "report.html"), os.path.join(workspace, "report.png"))
 
     # Render and assemble again, side by side with the ffmpeg CLI on the same cut. With face swaps the comparable
     # cut is the rough one (rough/, every shot from its archive footage, no swaps): only its jobs are timed.
@@ -142,6 +151,8 @@ def section_film(ctx):
         f"last end) | {reel_s:.1f} | "
         f"{ffmpeg_s / reel_s:.2f}× the CLI's speed |",
         f"| ffmpeg CLI (render, concat) | {ffmpeg_s:.1f} | 1.00 |",
+        "",
+        f"The production report in headless Chromium: `{os.path.relpath(shot)}`.",
         "",
         f"The whole second `reel demo` command took {command_s:.1f} s: besides those jobs it re-checks the archive, "
         "the script and the voices (all up to date), matches the footage again and writes the report.",
