@@ -227,24 +227,17 @@ impl VideoDecoder {
     /// Seeks to the keyframe at or before `time_s` seconds after the stream's first frame, for reading a stretch of
     /// a long file without decoding everything before it: [`Self::next_frame`] then goes on from that keyframe, with
     /// frame numbers and times counted from the stream's start as before. Call it before the first frame is read.
-    /// A file that cannot seek is read from where it is (slower, never wrong).
+    /// A file that cannot seek is read from its start (slower, never wrong).
     pub fn seek_to(&mut self, time_s: f64) {
-        use ffmpeg::Rescale;
         if time_s <= 0.0 {
             return;
         }
-        if self.origin_pts.is_none() {
-            let start = self.input.stream(self.stream).map_or(ffmpeg::ffi::AV_NOPTS_VALUE, |s| s.start_time());
-            self.origin_pts = Some(if start == ffmpeg::ffi::AV_NOPTS_VALUE { 0 } else { start });
-        }
-        let pts = self.origin_pts.unwrap_or(0) + (time_s / f64::from(self.time_base)) as i64;
-        let target = pts.rescale(self.time_base, ffmpeg::rescale::TIME_BASE);
-        if self.input.seek(target, ..target).is_ok() {
-            self.decoder.flush();
-            self.index_from_pts = true;
-            // The frames before the keyframe were never read: the jump in frame numbers is not damage.
-            self.skipping = true;
-        }
+        let origin_s = crate::av::seek_seconds(&mut self.input, time_s);
+        self.origin_pts.get_or_insert((origin_s / f64::from(self.time_base)).round() as i64);
+        self.decoder.flush();
+        self.index_from_pts = true;
+        // The frames before the keyframe were never read: the jump in frame numbers is not damage.
+        self.skipping = true;
     }
 
     /// Scales the current frame to `out_width` pixels wide (height keeps the display aspect, rounded to even) as
