@@ -53,6 +53,10 @@ pub struct TrainState {
     pub elapsed_secs: f64,
     /// Step and training seconds at the first evaluation where both identities' held-out SSIM was ≥ 0.75.
     pub ssim_075: Option<(u64, f64)>,
+    /// The steps a minutes-only run expects to make, fixed at its first checkpoint from the speed so far: the
+    /// length of its learning-rate decay. Kept here so that a resumed run decays on the same curve.
+    #[serde(default)]
+    pub planned_steps: Option<u64>,
 }
 
 /// The trainable variables: the generator (encoder + decoders) and the discriminators, kept apart so each has its

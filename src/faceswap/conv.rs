@@ -2,12 +2,15 @@
 //!
 //! Why not candle's `conv2d`: on the CPU its backward pass runs `conv_transpose2d` as a scalar loop and the kernel
 //! gradient as one small matrix product per picture, which made a 64-px training step take seconds. Here the
-//! forward pass gathers every patch into a matrix (a custom op whose backward pass is the matching scatter-add,
-//! col2im), and all the arithmetic is `matmul`, whose backward passes are large, well-tuned GEMMs for the whole
-//! batch at once. Off the CPU (the `cuda` feature) it calls candle's own `conv2d` instead, which has kernels there.
-//! Both paths agree (tested). It must not know about models.
+//! forward pass gathers every patch into a matrix (im2col) and multiplies it by the kernel, and the backward pass
+//! is two large GEMMs for the whole batch (kernel gradient, patch gradient) and the matching scatter-add (col2im).
+//! The convolution is one custom op ([`ConvOp`]) rather than im2col, `matmul` and a bias add chained in candle's
+//! graph: the patch matrix is the largest tensor of a step, and as a graph node its gradient would be zeroed,
+//! accumulated and kept in candle's gradient store, a third of a step's time. Off the CPU (the `cuda` feature) it
+//! calls candle's own `conv2d` instead, which has kernels there. Both paths agree (tested). It must not know about
+//! models.
 
-use candle_core::{CpuStorage, CustomOp1, Layout, Module, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, CustomOp3, Device, Layout, Module, Result, Shape, Tensor};
 use candle_nn::{Init, VarBuilder};
 
 /// A `k×k` convolution with bias, stride and zero padding. The weight is stored `(c_out, k, k, c_in)`, matching
@@ -16,7 +19,6 @@ pub struct Conv {
     weight: Tensor,
     bias: Tensor,
     geometry: Geometry,
-    c_out: usize,
 }
 
 /// Kernel side, stride and padding.
@@ -63,7 +65,8 @@ fn contiguous_f32<'a>(storage: &'a CpuStorage, layout: &Layout, op: &str) -> Res
     Ok(&data[start..end])
 }
 
-/// `(b, h, w, c)` → `(b, oh, ow, k·k·c)`: every output position's patch as one row.
+/// `(b, h, w, c)` → `(b, oh, ow, k·k·c)`: every output position's patch as one row. Used without a backward pass:
+/// [`ConvOp`] differentiates the whole convolution.
 struct Im2Col(Geometry);
 
 impl CustomOp1 for Im2Col {
@@ -81,10 +84,6 @@ impl CustomOp1 for Im2Col {
         Ok((CpuStorage::F32(out), Shape::from((b, oh, ow, g.k * g.k * c))))
     }
 
-    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad_res: &Tensor) -> Result<Option<Tensor>> {
-        let (_, h, w, _) = arg.dims4()?;
-        Ok(Some(grad_res.contiguous()?.apply_op1_no_bwd(&Col2Im { g: self.0, h, w })?))
-    }
 }
 
 /// The adjoint of [`Im2Col`]: `(b, oh, ow, k·k·c)` → `(b, h, w, c)`, each patch entry added back where it came from.
@@ -113,12 +112,68 @@ impl CustomOp1 for Col2Im {
     }
 }
 
+/// The whole convolution as one op: `(x (b, h, w, c_in), weight (c_out, k, k, c_in), bias (c_out))` →
+/// `(b, oh, ow, c_out)`. The patch matrix lives only inside the forward pass and is gathered again in the backward.
+struct ConvOp(Geometry);
+
+impl CustomOp3 for ConvOp {
+    fn name(&self) -> &'static str {
+        "faceswap-conv"
+    }
+
+    fn cpu_fwd(
+        &self,
+        x: &CpuStorage,
+        x_layout: &Layout,
+        weight: &CpuStorage,
+        w_layout: &Layout,
+        bias: &CpuStorage,
+        b_layout: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (cols, shape) = Im2Col(self.0).cpu_fwd(x, x_layout)?;
+        let (b, oh, ow, kkc) = shape.dims4()?;
+        let c_out = w_layout.shape().dims()[0];
+        let CpuStorage::F32(cols) = cols else { candle_core::bail!("{}: only f32 is supported", self.name()) };
+        let kernel = contiguous_f32(weight, w_layout, self.name())?.to_vec();
+        let bias = contiguous_f32(bias, b_layout, self.name())?;
+        let cols = Tensor::from_vec(cols, (b * oh * ow, kkc), &Device::Cpu)?;
+        let kernel = Tensor::from_vec(kernel, (c_out, kkc), &Device::Cpu)?;
+        let mut out = cols.matmul(&kernel.t()?)?.flatten_all()?.to_vec1::<f32>()?;
+        for row in out.chunks_exact_mut(c_out) {
+            for (o, v) in row.iter_mut().zip(bias) {
+                *o += v;
+            }
+        }
+        Ok((CpuStorage::F32(out), Shape::from((b, oh, ow, c_out))))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        _bias: &Tensor,
+        _res: &Tensor,
+        grad_res: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let (_, h, w, _) = x.dims4()?;
+        let (b, oh, ow, c_out) = grad_res.dims4()?;
+        let cols = x.detach().contiguous()?.apply_op1_no_bwd(&Im2Col(self.0))?;
+        let kkc = cols.dim(3)?;
+        let rows = b * oh * ow;
+        let grad = grad_res.detach().contiguous()?.reshape((rows, c_out))?;
+        let grad_weight = grad.t()?.matmul(&cols.reshape((rows, kkc))?)?.reshape(weight.shape())?;
+        let grad_cols = grad.matmul(&weight.detach().reshape((c_out, kkc))?)?.reshape((b, oh, ow, kkc))?;
+        let grad_x = grad_cols.apply_op1_no_bwd(&Col2Im { g: self.0, h, w })?;
+        Ok((Some(grad_x), Some(grad_weight), Some(grad.sum(0)?)))
+    }
+}
+
 impl Conv {
     /// Variables `weight` `(c_out, k, k, c_in)` and `bias` `(c_out)`.
     pub fn load(vb: VarBuilder, c_in: usize, c_out: usize, k: usize, stride: usize, pad: usize) -> Result<Conv> {
         let weight = vb.get_with_hints((c_out, k, k, c_in), "weight", Init::Const(0.0))?;
         let bias = vb.get_with_hints(c_out, "bias", Init::Const(0.0))?;
-        Ok(Conv { weight, bias, geometry: Geometry { k, stride, pad }, c_out })
+        Ok(Conv { weight, bias, geometry: Geometry { k, stride, pad } })
     }
 
     /// The same convolution through candle's `conv2d` (channels-first inside), for devices other than the CPU.
@@ -135,14 +190,7 @@ impl Module for Conv {
         if !x.device().is_cpu() {
             return self.forward_candle(x);
         }
-        let (b, h, w, _) = x.dims4()?;
-        let g = self.geometry;
-        let (oh, ow) = (g.out_side(h), g.out_side(w));
-        let cols = x.contiguous()?.apply_op1(Im2Col(g))?;
-        let kkc = cols.dim(3)?;
-        let matrix = self.weight.reshape((self.c_out, kkc))?;
-        let y = cols.reshape((b * oh * ow, kkc))?.matmul(&matrix.t()?)?.broadcast_add(&self.bias)?;
-        y.reshape((b, oh, ow, self.c_out))
+        x.contiguous()?.apply_op3(&self.weight, &self.bias, ConvOp(self.geometry))
     }
 }
 

@@ -9,6 +9,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use candle_core::backprop::GradStore;
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use image::RgbImage;
@@ -18,7 +19,7 @@ use super::augment::{self, Strength};
 use super::checkpoint::{self, ModelFile, Optimizers, TrainState, Vars};
 use super::config::Config;
 use super::crops;
-use super::discriminator::Discriminators;
+use super::discriminator::{Discriminators, PatchGan};
 use super::error::{FaceswapError, Result};
 use super::faceset::FaceSet;
 use super::layers;
@@ -39,6 +40,8 @@ pub const SSIM_TARGET: f32 = 0.75;
 const PREVIEW_COLUMNS: usize = 6;
 /// Crops per forward pass when evaluating.
 const EVAL_CHUNK: usize = 32;
+/// The default [`TrainConfig::unwarped_fraction`].
+pub const UNWARPED_FRACTION: f64 = 0.2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
@@ -59,6 +62,10 @@ pub struct TrainConfig {
     pub checkpoint_every: u64,
     pub seed: u64,
     pub augment: Strength,
+    /// The last fraction of the schedule trains without the random warp, so the model ends on the crops as they
+    /// are (DeepFaceLab's "random warp off" finishing phase). 0 warps to the end.
+    #[serde(default)]
+    pub unwarped_fraction: f64,
 }
 
 impl TrainConfig {
@@ -78,6 +85,20 @@ impl TrainConfig {
             checkpoint_every: 100,
             seed: 0,
             augment: Strength::default(),
+            unwarped_fraction: UNWARPED_FRACTION,
+        }
+    }
+
+    /// The augmentation of the update made at `step` of a run of `total` steps: without the warp in the last
+    /// [`TrainConfig::unwarped_fraction`] of them (a run of unknown length warps throughout). Only the strength
+    /// changes, never the draws, so the random stream is the same either way.
+    pub fn strength_at(&self, step: u64, total: Option<u64>) -> Strength {
+        let unwarped_from = total.map(|t| t as f64 * (1.0 - self.unwarped_fraction));
+        match unwarped_from {
+            Some(from) if self.unwarped_fraction > 0.0 && step as f64 >= from => {
+                Strength { warp_sigma: 0.0, ..self.augment }
+            }
+            _ => self.augment,
         }
     }
 
@@ -97,6 +118,9 @@ impl TrainConfig {
             if !(lr.is_finite() && lr > 0.0) {
                 return bad(field, lr.to_string(), "must be a positive number");
             }
+        }
+        if !(0.0..=1.0).contains(&self.unwarped_fraction) {
+            return bad("unwarped_fraction", self.unwarped_fraction.to_string(), "must be between 0 and 1");
         }
         if !(self.gan_weight.is_finite() && self.gan_weight >= 0.0) {
             return bad("gan_weight", self.gan_weight.to_string(), "must be a number ≥ 0");
@@ -241,7 +265,7 @@ pub fn train(
         check_resumable(out_dir, &checkpoint::load_config(out_dir)?, cfg)?;
         checkpoint::load_state(out_dir)?
     } else {
-        TrainState { step: 0, rng: Rng::new(cfg.seed), elapsed_secs: 0.0, ssim_075: None }
+        TrainState { step: 0, rng: Rng::new(cfg.seed), elapsed_secs: 0.0, ssim_075: None, planned_steps: None }
     };
     let file = ModelFile {
         model: cfg.model.clone(),
@@ -267,7 +291,6 @@ pub fn train(
     }
 
     let ssim = Ssim::new(res as usize, res as usize, &dev)?;
-    let schedule = Schedule { peak: cfg.lr, warmup: cfg.warmup, total: cfg.steps };
     let g_list = g_vars.all_vars();
     let d_list = d_vars.all_vars();
     let mut report = TrainReport {
@@ -288,17 +311,17 @@ pub fn train(
     let budget = Budget { steps: cfg.steps, minutes: cfg.minutes };
     let mut last = budget.spent(state.step, prior);
     while !last {
-        let lr = schedule.lr(state.step);
-        let (xa, ya) = a.batch(cfg.batch, &cfg.augment, &mut state.rng, &dev)?;
-        let (xb, yb) = b.batch(cfg.batch, &cfg.augment, &mut state.rng, &dev)?;
-        let step = generator_step(&model, &disc, &ssim, [(&xa, &ya), (&xb, &yb)], cfg.gan_weight)?;
-        let mut grads = step.total.backward()?;
-        optim::clip_grad_norm(&mut grads, &g_list, CLIP_NORM)?;
-        opt_g.step(&grads, lr)?;
+        let total = cfg.steps.or(state.planned_steps);
+        let lr = Schedule { peak: cfg.lr, warmup: cfg.warmup, total }.lr(state.step);
+        let strength = cfg.strength_at(state.step, total);
+        let (xa, ya) = a.batch(cfg.batch, &strength, &mut state.rng, &dev)?;
+        let (xb, yb) = b.batch(cfg.batch, &strength, &mut state.rng, &dev)?;
+        let mut step = generator_step(&model, &disc, &ssim, [(&xa, &ya), (&xb, &yb)], cfg.gan_weight)?;
+        optim::clip_grad_norm(&mut step.grads, &g_list, CLIP_NORM)?;
+        opt_g.step(&step.grads, lr)?;
         let mut gan_row = None;
         if let Some(adv) = &step.adversarial {
-            let d_loss = discriminator_loss(&disc, [(&ya, &step.rec_a), (&yb, &step.rec_b)])?;
-            let mut grads = d_loss.backward()?;
+            let (d_loss, mut grads) = discriminator_step(&disc, [(&ya, &step.rec_a), (&yb, &step.rec_b)])?;
             optim::clip_grad_norm(&mut grads, &d_list, CLIP_NORM)?;
             opt_d.step(&grads, cfg.lr_discriminator * lr / cfg.lr)?;
             gan_row = Some((adv.to_scalar::<f32>()?, d_loss.to_scalar::<f32>()?));
@@ -347,6 +370,10 @@ pub fn train(
         }
         if state.step % cfg.checkpoint_every == 0 || last {
             state.elapsed_secs = (prior + started.elapsed()).as_secs_f64();
+            if let (None, None, Some(minutes)) = (cfg.steps, state.planned_steps, cfg.minutes) {
+                let secs_per_step = started.elapsed().as_secs_f64() / report.losses.len() as f64;
+                state.planned_steps = Some(plan_steps(state.step, state.elapsed_secs, minutes, secs_per_step));
+            }
             let opts = Optimizers { generator: &opt_g, discriminator: &opt_d };
             checkpoint::save(out_dir, &file, &vars, &opts, &state)?;
             write_csv(&out_dir.join(checkpoint::LOSS_CSV), &history)?;
@@ -360,7 +387,13 @@ pub fn train(
     Ok(report)
 }
 
-/// The generator's side of one step: both reconstructions and their losses.
+/// The steps a run of `minutes` will make in all, at `secs_per_step`, having made `step` in `elapsed_secs`.
+fn plan_steps(step: u64, elapsed_secs: f64, minutes: f64, secs_per_step: f64) -> u64 {
+    let left = (minutes * 60.0 - elapsed_secs).max(0.0);
+    step + (left / secs_per_step.max(1e-6)).round() as u64
+}
+
+/// The generator's side of one step: both reconstructions, their losses, and the gradient of the total.
 struct GeneratorStep {
     rec_a: Tensor,
     rec_b: Tensor,
@@ -368,12 +401,23 @@ struct GeneratorStep {
     loss_b: Tensor,
     /// Both identities' adversarial losses, summed (without a GAN weight: none).
     adversarial: Option<Tensor>,
-    /// `loss_a + loss_b + gan_weight · adversarial`.
-    total: Tensor,
+    /// The gradient of `loss_a + loss_b + gan_weight · adversarial`.
+    grads: GradStore,
+}
+
+/// One identity's share of a generator step.
+struct SideStep {
+    rec: Tensor,
+    loss: Tensor,
+    adversarial: Option<Tensor>,
+    grads: GradStore,
 }
 
 /// Reconstructs each identity's warped crops through its own decoder and scores them against the unwarped ones
 /// (`[(input A, target A), (input B, target B)]`), plus the PatchGAN's opinion when `gan_weight > 0`.
+///
+/// The two identities' losses meet only in the shared encoder's weights, so each side runs its forward and
+/// backward pass on its own core and the gradients are summed: a step takes the time of one side on two cores.
 fn generator_step(
     model: &Autoencoder,
     disc: &Discriminators,
@@ -381,27 +425,45 @@ fn generator_step(
     [(xa, ya), (xb, yb)]: [(&Tensor, &Tensor); 2],
     gan_weight: f64,
 ) -> Result<GeneratorStep> {
-    let rec_a = model.forward(xa, Side::A)?;
-    let rec_b = model.forward(xb, Side::B)?;
-    let loss_a = loss::reconstruction(ssim, &rec_a, ya)?;
-    let loss_b = loss::reconstruction(ssim, &rec_b, yb)?;
-    let mut total = (&loss_a + &loss_b)?;
-    let adversarial = if gan_weight > 0.0 {
-        let adv = (loss::generator(&disc.a.forward(&rec_a)?)? + loss::generator(&disc.b.forward(&rec_b)?)?)?;
-        total = (total + (&adv * gan_weight)?)?;
-        Some(adv)
-    } else {
-        None
+    let side = |x: &Tensor, y: &Tensor, side: Side, critic: &PatchGan| -> Result<SideStep> {
+        let rec = model.forward(x, side)?;
+        let loss = loss::reconstruction(ssim, &rec, y)?;
+        let (total, adversarial) = if gan_weight > 0.0 {
+            let adv = loss::generator(&critic.forward(&rec)?)?;
+            ((&loss + (&adv * gan_weight)?)?, Some(adv))
+        } else {
+            (loss.clone(), None)
+        };
+        let grads = total.backward()?;
+        Ok(SideStep { rec, loss, adversarial, grads })
     };
-    Ok(GeneratorStep { rec_a, rec_b, loss_a, loss_b, adversarial, total })
+    let (a, b) = rayon::join(|| side(xa, ya, Side::A, &disc.a), || side(xb, yb, Side::B, &disc.b));
+    let (a, b) = (a?, b?);
+    let mut grads = a.grads;
+    grads.extend(b.grads)?;
+    let adversarial = match (a.adversarial, b.adversarial) {
+        (Some(x), Some(y)) => Some((x + y)?),
+        _ => None,
+    };
+    Ok(GeneratorStep { rec_a: a.rec, rec_b: b.rec, loss_a: a.loss, loss_b: b.loss, adversarial, grads })
 }
 
-/// Each discriminator on its identity's real crops against the (detached) reconstructions, summed:
-/// `[(real A, reconstruction A), (real B, reconstruction B)]`.
-fn discriminator_loss(disc: &Discriminators, [(ya, ra), (yb, rb)]: [(&Tensor, &Tensor); 2]) -> Result<Tensor> {
-    let a = loss::discriminator(&disc.a.forward(ya)?, &disc.a.forward(&ra.detach())?)?;
-    let b = loss::discriminator(&disc.b.forward(yb)?, &disc.b.forward(&rb.detach())?)?;
-    Ok((a + b)?)
+/// Each discriminator on its identity's real crops against the (detached) reconstructions: the summed loss and
+/// its gradient, `[(real A, reconstruction A), (real B, reconstruction B)]`. The two have no parameter in common,
+/// so each runs on its own core.
+fn discriminator_step(
+    disc: &Discriminators,
+    [(ya, ra), (yb, rb)]: [(&Tensor, &Tensor); 2],
+) -> Result<(Tensor, GradStore)> {
+    let side = |critic: &PatchGan, real: &Tensor, fake: &Tensor| -> Result<(Tensor, GradStore)> {
+        let loss = loss::discriminator(&critic.forward(real)?, &critic.forward(&fake.detach())?)?;
+        let grads = loss.backward()?;
+        Ok((loss, grads))
+    };
+    let (a, b) = rayon::join(|| side(&disc.a, ya, ra), || side(&disc.b, yb, rb));
+    let ((loss_a, mut grads), (loss_b, grads_b)) = (a?, b?);
+    grads.extend(grads_b)?;
+    Ok(((loss_a + loss_b)?, grads))
 }
 
 fn adam(vars: &VarMap, beta1: f64) -> Result<AdamW> {
@@ -535,6 +597,23 @@ pub fn read_csv(path: &Path) -> Vec<Row> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_minutes_budget_plans_its_steps_and_ends_unwarped() {
+        // 100 steps in 60 s of a 10-minute run: 900 more at the same speed.
+        assert_eq!(plan_steps(100, 60.0, 10.0, 0.6), 1000);
+        assert_eq!(plan_steps(100, 700.0, 10.0, 0.6), 100, "a spent budget plans no more steps");
+        let cfg = TrainConfig { unwarped_fraction: 0.2, ..TrainConfig::new(Config::tiny()) };
+        let warp = cfg.augment.warp_sigma;
+        assert!(warp > 0.0);
+        assert_eq!(cfg.strength_at(799, Some(1000)).warp_sigma, warp);
+        assert_eq!(cfg.strength_at(800, Some(1000)).warp_sigma, 0.0);
+        assert_eq!(cfg.strength_at(800, Some(1000)).max_rotate_deg, cfg.augment.max_rotate_deg);
+        assert_eq!(cfg.strength_at(5000, None).warp_sigma, warp, "a run of unknown length warps throughout");
+        let always = TrainConfig { unwarped_fraction: 0.0, ..cfg.clone() };
+        assert_eq!(always.strength_at(1000, Some(1000)).warp_sigma, warp);
+        assert!(TrainConfig { unwarped_fraction: 1.5, ..cfg }.validate().is_err());
+    }
+
     /// candle has ops without a backward pass that silently cut gradients; every generator parameter must get one
     /// from the generator's loss and every discriminator parameter from the discriminator's.
     #[test]
@@ -563,9 +642,8 @@ mod tests {
                 assert!(norm > 0.0 && norm.is_finite(), "{what}: gradient of {name} has norm {norm}");
             }
         };
-        check(&g_vars, &step.total.backward().unwrap(), "generator");
-        let d_loss = discriminator_loss(&disc, [(&ya, &step.rec_a), (&yb, &step.rec_b)]).unwrap();
-        let d_grads = d_loss.backward().unwrap();
+        check(&g_vars, &step.grads, "generator");
+        let (_, d_grads) = discriminator_step(&disc, [(&ya, &step.rec_a), (&yb, &step.rec_b)]).unwrap();
         check(&d_vars, &d_grads, "discriminator");
         let leaked = g_vars.all_vars().iter().filter(|v| d_grads.get(v).is_some()).count();
         assert_eq!(leaked, 0, "the discriminator's loss must not reach the generator");

@@ -607,15 +607,23 @@ def first_ssim_075(csv_path):
     return first, last
 
 
+def crops(face_set):
+    """The crops of a face set folder (its contact sheet is not one)."""
+    return len([p for p in glob.glob(os.path.join(face_set, "*.png")) if not p.endswith("sheet.png")])
+
+
 def section_faceswap():
     need(CARPHONE, "make data fetches it")
     need(CHAPLIN, "the shared data folder")
     work = os.path.join(WORK, "faceswap")
+    # The face sets a user makes: `reel cast add` (tracked, smoothed, duplicates and near-empty crops dropped).
+    cast = os.path.join(work, "cast")
+    os.makedirs(cast, exist_ok=True)
     sets = {}
     for name, video in (("carphone", CARPHONE), ("chaplin", CHAPLIN)):
-        sets[name] = os.path.join(work, "sets", name)
+        sets[name] = os.path.join(cast, "cast", name)
         if not glob.glob(os.path.join(sets[name], "*.png")):
-            run([REEL_BENCH, "faceset", video, sets[name], "--res", "64"])
+            run([REEL, "--db", os.path.join(cast, "reel.db"), "cast", "add", name, "--from", video, "--plain"])
     forward = {res: json.loads(run([REEL_BENCH, "forward", "--res", str(res), "--crops", "300"])[0])
                for res in (64, 128)}
     minutes = float(os.environ.get("REEL_BENCH_FACESWAP_MINUTES", "30"))
@@ -646,8 +654,8 @@ def section_faceswap():
         "128-px crop. The swap target is ≥ 24 frames/s at 64 px including detection and blending; this is the model's "
         "share of each frame's 41.7 ms.",
         "",
-        f"Training at 64 px on carphone (A, {len(glob.glob(os.path.join(sets['carphone'], '*.png')))} crops) vs "
-        f"Chaplin (B, {len(glob.glob(os.path.join(sets['chaplin'], '*.png')))} crops), batch 8 per identity, "
+        f"Training at 64 px on the face sets of `reel cast add`: carphone (A, {crops(sets['carphone'])} crops) vs "
+        f"Chaplin (B, {crops(sets['chaplin'])} crops), batch 8 per identity, "
         f"{minutes:g} minutes per run, one run after the other (`reel-bench train`, the library's trainer that "
         "`reel faces train` runs as a job). Held-out SSIM is measured every 50 steps on the last 10 % of each set "
         "(a contiguous stretch of the clip the model never trains on). Sharpness is the variance of the Laplacian "

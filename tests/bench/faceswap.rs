@@ -75,25 +75,33 @@ pub fn train_step(a: &Path, b: &Path, res: u32, steps: u64) -> anyhow::Result<Va
     Ok(Value::Object(out))
 }
 
-/// Trains a 64-px (or `res`) model on face sets `a` and `b` into `out` for `minutes`, evaluating held-out SSIM
-/// every `eval_every` steps, and reports when both identities first reached SSIM 0.75.
-pub fn train_run(
-    a: &Path,
-    b: &Path,
-    out: &Path,
-    res: u32,
-    minutes: f64,
-    gan: f64,
-    eval_every: u64,
-) -> anyhow::Result<Value> {
+/// One training run of the benchmark: the library's defaults except where a field says otherwise.
+pub struct Run {
+    pub res: u32,
+    pub minutes: f64,
+    pub gan_weight: f64,
+    pub eval_every: u64,
+    pub steps: Option<u64>,
+    pub lr: Option<f64>,
+    pub batch: Option<usize>,
+    pub unwarped: Option<f64>,
+}
+
+/// Trains a model on face sets `a` and `b` into `out` for `run.minutes`, evaluating held-out SSIM every
+/// `run.eval_every` steps, and reports when both identities first reached SSIM 0.75.
+pub fn train_run(a: &Path, b: &Path, out: &Path, run: &Run) -> anyhow::Result<Value> {
+    let defaults = train::TrainConfig::new(Config::for_resolution(run.res)?);
     let cfg = train::TrainConfig {
-        steps: None,
-        minutes: Some(minutes),
-        gan_weight: gan,
-        eval_every,
-        preview_every: eval_every,
-        checkpoint_every: eval_every,
-        ..train::TrainConfig::new(Config::for_resolution(res)?)
+        steps: run.steps,
+        minutes: Some(run.minutes),
+        gan_weight: run.gan_weight,
+        eval_every: run.eval_every,
+        preview_every: run.eval_every,
+        checkpoint_every: run.eval_every,
+        lr: run.lr.unwrap_or(defaults.lr),
+        batch: run.batch.unwrap_or(defaults.batch),
+        unwarped_fraction: run.unwarped.unwrap_or(defaults.unwarped_fraction),
+        ..defaults
     };
     let resume = out.join("state.json").is_file();
     let report = train::train(a, b, &cfg, out, resume, &mut ())?;
@@ -101,7 +109,7 @@ pub fn train_run(
         "steps": report.step,
         "elapsed_s": report.elapsed_secs,
         "steps_per_s": report.steps_per_s,
-        "gan_weight": gan,
+        "gan_weight": run.gan_weight,
         "eval": report.last_eval,
         "ssim_075": report.ssim_075,
         "crops": [report.crops_a, report.crops_b],

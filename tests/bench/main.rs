@@ -113,6 +113,16 @@ enum Command {
         gan_weight: f64,
         #[arg(long, default_value_t = 50)]
         eval_every: u64,
+        /// Bound the run by steps too (the learning rate then decays over them).
+        #[arg(long)]
+        steps: Option<u64>,
+        #[arg(long)]
+        lr: Option<f64>,
+        #[arg(long)]
+        batch: Option<usize>,
+        /// The last fraction of the run trained without the random warp.
+        #[arg(long)]
+        unwarped: Option<f64>,
     },
     /// Time training steps of a fresh face-swap model on face sets A and B.
     TrainStep {
@@ -169,8 +179,9 @@ fn main() -> ExitCode {
             .map_err(anyhow::Error::msg),
         Command::Forward { model, res, crops } => faceswap::forward(model.as_deref(), res, crops),
         Command::TrainStep { a, b, res, steps } => faceswap::train_step(&a, &b, res, steps),
-        Command::Train { a, b, out, res, minutes, gan_weight, eval_every } => {
-            faceswap::train_run(&a, &b, &out, res, minutes, gan_weight, eval_every)
+        Command::Train { a, b, out, res, minutes, gan_weight, eval_every, steps, lr, batch, unwarped } => {
+            let run = faceswap::Run { res, minutes, gan_weight, eval_every, steps, lr, batch, unwarped };
+            faceswap::train_run(&a, &b, &out, &run)
         }
         Command::TrainSpeed { text, arch, preset, batch, seq, steps, warmup } => {
             let arch = if arch == "gpt" { reel::lm::Arch::Gpt } else { reel::lm::Arch::Lstm };
