@@ -293,7 +293,8 @@ pub enum FacesCommand {
         /// Optimizer steps (default 3000).
         #[arg(long, conflicts_with = "minutes", value_name = "N")]
         steps: Option<u64>,
-        /// Train for this many minutes instead of a number of steps.
+        /// Train for this many minutes instead of a number of steps (the learning rate decays over the steps that
+        /// the speed up to the first checkpoint predicts).
         #[arg(long, value_name = "M")]
         minutes: Option<f64>,
         /// Weight of the adversarial (PatchGAN) loss against L1 + SSIM; 0 trains without a discriminator.

@@ -60,8 +60,19 @@ pub fn stats(img: &RgbImage, weights: Option<&Mask>) -> ColourStats {
 /// `swapped` with each YCbCr channel shifted and scaled so that its weighted mean and std equal `target`'s. The
 /// scale is limited to 0.5..2 so a flat crop never gets its noise blown up.
 pub fn match_colour(swapped: &RgbImage, target: &RgbImage, weights: Option<&Mask>) -> RgbImage {
+    match_colour_within(swapped, target, weights, (0.5, 2.0))
+}
+
+/// [`match_colour`] with the std scale limited to `gains` (low, high) instead: the face-swap trainer recolours a
+/// colour star like black-and-white footage with a low limit of 0, which takes the chroma away entirely.
+pub fn match_colour_within(
+    swapped: &RgbImage,
+    target: &RgbImage,
+    weights: Option<&Mask>,
+    (low, high): (f32, f32),
+) -> RgbImage {
     let (from, to) = (stats(swapped, weights), stats(target, weights));
-    let gain = [0, 1, 2].map(|k| if from.std[k] > 1e-3 { (to.std[k] / from.std[k]).clamp(0.5, 2.0) } else { 1.0 });
+    let gain = [0, 1, 2].map(|k| if from.std[k] > 1e-3 { (to.std[k] / from.std[k]).clamp(low, high) } else { 1.0 });
     RgbImage::from_fn(swapped.width(), swapped.height(), |x, y| {
         let c = rgb_to_ycbcr(swapped.get_pixel(x, y).0);
         Rgb(ycbcr_to_rgb([0, 1, 2].map(|k| (c[k] - from.mean[k]) * gain[k] + to.mean[k])))

@@ -83,7 +83,6 @@ impl CustomOp1 for Im2Col {
         g.for_each_run((b, h, w, c), |s, d| out[d..d + c].copy_from_slice(&src[s..s + c]));
         Ok((CpuStorage::F32(out), Shape::from((b, oh, ow, g.k * g.k * c))))
     }
-
 }
 
 /// The adjoint of [`Im2Col`]: `(b, oh, ow, k·k·c)` → `(b, h, w, c)`, each patch entry added back where it came from.

@@ -12,10 +12,13 @@ use reel::faces::FaceConverter;
 use reel::faceswap::{Autoencoder, Config, Side, Swapper, layers, train};
 use serde_json::{Value, json};
 
+/// Converts a batch of crops and drops the result.
+type Convert = Box<dyn FnMut(&[RgbImage]) -> anyhow::Result<()>>;
+
 pub fn forward(model: Option<&Path>, res: u32, crops: usize) -> anyhow::Result<Value> {
     let dev = reel::device::device();
     let varmap = VarMap::new();
-    let (mut run, res): (Box<dyn FnMut(&[RgbImage]) -> anyhow::Result<()>>, u32) = match model {
+    let (mut run, res): (Convert, u32) = match model {
         Some(dir) => {
             let mut swapper = Swapper::load(dir)?;
             let res = swapper.resolution();
@@ -85,6 +88,7 @@ pub struct Run {
     pub lr: Option<f64>,
     pub batch: Option<usize>,
     pub unwarped: Option<f64>,
+    pub colour_transfer: Option<f64>,
 }
 
 /// Trains a model on face sets `a` and `b` into `out` for `run.minutes`, evaluating held-out SSIM every
@@ -101,6 +105,7 @@ pub fn train_run(a: &Path, b: &Path, out: &Path, run: &Run) -> anyhow::Result<Va
         lr: run.lr.unwrap_or(defaults.lr),
         batch: run.batch.unwrap_or(defaults.batch),
         unwarped_fraction: run.unwarped.unwrap_or(defaults.unwarped_fraction),
+        colour_transfer: run.colour_transfer.unwrap_or(defaults.colour_transfer),
         ..defaults
     };
     let resume = out.join("state.json").is_file();
@@ -110,6 +115,7 @@ pub fn train_run(a: &Path, b: &Path, out: &Path, run: &Run) -> anyhow::Result<Va
         "elapsed_s": report.elapsed_secs,
         "steps_per_s": report.steps_per_s,
         "gan_weight": run.gan_weight,
+        "colour_transfer": cfg.colour_transfer,
         "eval": report.last_eval,
         "ssim_075": report.ssim_075,
         "crops": [report.crops_a, report.crops_b],

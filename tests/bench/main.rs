@@ -123,6 +123,9 @@ enum Command {
         /// The last fraction of the run trained without the random warp.
         #[arg(long)]
         unwarped: Option<f64>,
+        /// The chance that a crop of A is recoloured like one of B.
+        #[arg(long)]
+        colour_transfer: Option<f64>,
     },
     /// Time training steps of a fresh face-swap model on face sets A and B.
     TrainStep {
@@ -179,8 +182,22 @@ fn main() -> ExitCode {
             .map_err(anyhow::Error::msg),
         Command::Forward { model, res, crops } => faceswap::forward(model.as_deref(), res, crops),
         Command::TrainStep { a, b, res, steps } => faceswap::train_step(&a, &b, res, steps),
-        Command::Train { a, b, out, res, minutes, gan_weight, eval_every, steps, lr, batch, unwarped } => {
-            let run = faceswap::Run { res, minutes, gan_weight, eval_every, steps, lr, batch, unwarped };
+        Command::Train {
+            a,
+            b,
+            out,
+            res,
+            minutes,
+            gan_weight,
+            eval_every,
+            steps,
+            lr,
+            batch,
+            unwarped,
+            colour_transfer,
+        } => {
+            let run =
+                faceswap::Run { res, minutes, gan_weight, eval_every, steps, lr, batch, unwarped, colour_transfer };
             faceswap::train_run(&a, &b, &out, &run)
         }
         Command::TrainSpeed { text, arch, preset, batch, seq, steps, warmup } => {
