@@ -16,7 +16,7 @@ Sections:
   voice    real-time factor of reel's espeak-ng and Piper voices against the espeak-ng program and the Python
            Piper CLI (piper-tts in a venv under the cache) on 50 lines of Tears of Steel
   faceswap face-swap model forward time per crop, and training time to held-out SSIM >= 0.75 at 64 px with and
-           without the GAN loss (carphone vs Chaplin; REEL_BENCH_FACESWAP_MINUTES per run, default 30)
+           without the GAN loss (carphone vs Chaplin; REEL_BENCH_FACESWAP_MINUTES per run, default 30; REEL_BENCH_COLOUR_TRANSFER, default 0)
 
 Every figure is measured in this run; the section says on what machine, when, and with which command.
 """
@@ -627,13 +627,14 @@ def section_faceswap():
     forward = {res: json.loads(run([REEL_BENCH, "forward", "--res", str(res), "--crops", "300"])[0])
                for res in (64, 128)}
     minutes = float(os.environ.get("REEL_BENCH_FACESWAP_MINUTES", "30"))
+    colour = float(os.environ.get("REEL_BENCH_COLOUR_TRANSFER", "0"))
     rows = ["| GAN weight | steps | steps/s | held-out SSIM A | held-out SSIM B | time to SSIM ≥ 0.75 (both) "
             "| sharpness A→A / real A | sharpness B→B / real B |", "|---|---|---|---|---|---|---|---|"]
     for gan in ("0", "0.1"):
         out = os.path.join(work, f"gan{gan}")
         shutil.rmtree(out, ignore_errors=True)
         r = json.loads(run([REEL_BENCH, "train", sets["carphone"], sets["chaplin"], out, "--minutes", str(minutes),
-                            "--gan-weight", gan, "--eval-every", "50"])[0])
+                            "--gan-weight", gan, "--eval-every", "50", "--colour-transfer", str(colour)])[0])
         first, _ = first_ssim_075(os.path.join(out, "loss.csv"))
         reached = f"{first[1] / 60:.1f} min (step {first[0]})" if first else f"not within {minutes:g} min"
         e = r["eval"]
@@ -659,7 +660,8 @@ def section_faceswap():
         f"{minutes:g} minutes per run, one run after the other (`reel-bench train`, the library's trainer that "
         "`reel faces train` runs as a job). Held-out SSIM is measured every 50 steps on the last 10 % of each set "
         "(a contiguous stretch of the clip the model never trains on). Sharpness is the variance of the Laplacian "
-        "of the outputs' luma (the real crops' for reference): the GAN loss should raise it.",
+        "of the outputs' luma (the real crops' for reference): the GAN loss should raise it. Colour transfer "
+        f"(`REEL_BENCH_COLOUR_TRANSFER`, the chance a crop of A is recoloured like one of B): {colour:g}.",
         "",
         *rows,
         "",
