@@ -42,7 +42,7 @@ fn a_star_is_swapped_into_the_lead_s_shots_after_the_rough_cut() {
     let elsewhere = tempfile::tempdir().unwrap();
     let produce = || {
         dir.reel()
-            .from_dir(elsewhere.path())
+            .in_dir(elsewhere.path())
             .arg("--db")
             .arg(dir.db())
             .args(["produce", "double", "--script"])

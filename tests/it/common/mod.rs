@@ -63,7 +63,7 @@ impl TestCommand {
 
     /// Runs from `cwd` instead of the workspace, which `--db` then names: paths a job keeps relative to the
     /// workspace must not be read relative to the process's working directory.
-    pub fn from_dir(mut self, cwd: &Path) -> TestCommand {
+    pub fn in_dir(mut self, cwd: &Path) -> TestCommand {
         self.cmd.current_dir(cwd);
         self
     }
