@@ -44,6 +44,24 @@ impl Default for Strength {
     }
 }
 
+impl Strength {
+    /// No augmentation at all: [`augment`] returns the crop itself as input and target.
+    #[cfg(test)]
+    pub(crate) fn none() -> Strength {
+        Strength {
+            max_rotate_deg: 0.0,
+            max_scale: 0.0,
+            max_shift: 0.0,
+            flip: false,
+            warp_sigma: 0.0,
+            brightness: 0.0,
+            contrast: 0.0,
+            saturation: 0.0,
+            ..Strength::default()
+        }
+    }
+}
+
 /// One augmented example, planar `(3, res, res)` f32 in `[0, 1]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Example {
@@ -161,17 +179,7 @@ mod tests {
 
     #[test]
     fn warp_moves_the_input_but_not_the_target() {
-        let none = Strength {
-            max_rotate_deg: 0.0,
-            max_scale: 0.0,
-            max_shift: 0.0,
-            flip: false,
-            warp_sigma: 0.0,
-            brightness: 0.0,
-            contrast: 0.0,
-            saturation: 0.0,
-            ..Strength::default()
-        };
+        let none = Strength::none();
         let plain = crate::faceswap::crops::to_planar(&face());
         let ex = augment(&face(), &none, &mut Rng::new(1));
         let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5);

@@ -44,9 +44,6 @@ const EVAL_CHUNK: usize = 32;
 /// Limits of the std scale when a star's crop is recoloured like a footage crop: down to no chroma at all (a
 /// black-and-white film), up to 4× (never blowing a flat crop's noise up further).
 const RECOLOUR_GAINS: (f32, f32) = (0.0, 4.0);
-/// The default [`TrainConfig::unwarped_fraction`]: warp to the end. A 10-minute run (900 steps) with the last 20 %
-/// unwarped and the learning rate decayed was no better on held-out SSIM (A 0.670 vs 0.690, B 0.580 vs 0.584).
-pub const UNWARPED_FRACTION: f64 = 0.0;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
@@ -76,7 +73,9 @@ pub struct TrainConfig {
     #[serde(default)]
     pub colour_transfer: f64,
     /// The last fraction of the schedule trains without the random warp, so the model ends on the crops as they
-    /// are (DeepFaceLab's "random warp off" finishing phase). 0 warps to the end.
+    /// are (DeepFaceLab's "random warp off" finishing phase). 0 (the default) warps to the end: a 10-minute run
+    /// (900 steps) with the last 20 % unwarped and the learning rate decayed was no better on held-out SSIM (A
+    /// 0.670 vs 0.690, B 0.580 vs 0.584).
     #[serde(default)]
     pub unwarped_fraction: f64,
 }
@@ -98,7 +97,7 @@ impl TrainConfig {
             checkpoint_every: 100,
             seed: 0,
             augment: Strength::default(),
-            unwarped_fraction: UNWARPED_FRACTION,
+            unwarped_fraction: 0.0,
             colour_transfer: 0.0,
         }
     }
@@ -344,7 +343,9 @@ pub fn train(
         let total = cfg.steps.or(state.planned_steps);
         let lr = Schedule { peak: cfg.lr, warmup: cfg.warmup, total }.lr(state.step);
         let strength = cfg.strength_at(state.step, total);
-        let (xa, ya) = a.batch(cfg.batch, &strength, Some((&b, cfg.colour_transfer)), &mut state.rng, &dev)?;
+        // Without colour transfer nothing is drawn for it, so the random stream is the one it always was.
+        let recolour = (cfg.colour_transfer > 0.0).then_some((&b, cfg.colour_transfer));
+        let (xa, ya) = a.batch(cfg.batch, &strength, recolour, &mut state.rng, &dev)?;
         let (xb, yb) = b.batch(cfg.batch, &strength, None, &mut state.rng, &dev)?;
         let mut step = generator_step(&model, &disc, &ssim, [(&xa, &ya), (&xb, &yb)], cfg.gan_weight)?;
         optim::clip_grad_norm(&mut step.grads, &g_list, CLIP_NORM)?;
@@ -643,17 +644,7 @@ mod tests {
         };
         let star = write("star", &|x, y| [200, 40 + (x * 3) as u8, 60 + (y * 2) as u8]);
         let film = write("film", &|x, y| [(x * 5 + y) as u8; 3]);
-        let none = Strength {
-            max_rotate_deg: 0.0,
-            max_scale: 0.0,
-            max_shift: 0.0,
-            flip: false,
-            warp_sigma: 0.0,
-            brightness: 0.0,
-            contrast: 0.0,
-            saturation: 0.0,
-            ..Strength::default()
-        };
+        let none = Strength::none();
         let dev = Device::Cpu;
         // Mean |R − G| of a batch's targets: 0 for grey crops.
         let tint = |chance: f64, who: &Identity, other: Option<&Identity>| {
