@@ -5,10 +5,11 @@
 //! There is one discriminator per identity, not one shared one conditioned on the identity: each learns only what
 //! its own identity's real faces look like, so it penalises decoder A for anything that is not A's (a moustache from
 //! B, say), and neither has to learn to tell the identities apart. The cost is small (a few hundred thousand
-//! parameters each at 64 px). It must not know about losses or optimizers.
+//! parameters each at 64 px). The [`CodeCritic`] judges codes rather than pictures. It must not know about losses or
+//! optimizers.
 
 use candle_core::{Module, Result, Tensor};
-use candle_nn::VarBuilder;
+use candle_nn::{Linear, VarBuilder};
 
 use super::config::Config;
 use super::conv::Conv;
@@ -43,15 +44,54 @@ impl Module for PatchGan {
     }
 }
 
-/// The two discriminators, variables named `disc_a.*` and `disc_b.*`.
+/// The code discriminator (DeepFaceLab's "true face"): a small MLP on the encoder's bottleneck codes that learns to
+/// tell the footage's codes (B) from the star's (A), while the encoder learns to make the star's codes pass for the
+/// footage's. Without it the shared encoder is free to keep the identities in separate regions of the code space
+/// (a colour close-up and a black-and-white film are easy to tell apart), and a swap then hands decoder A codes
+/// from a region it never learnt to draw: a blotch instead of the star.
+pub struct CodeCritic {
+    layers: Vec<Linear>,
+}
+
+impl CodeCritic {
+    pub fn load(vb: VarBuilder, cfg: &Config) -> Result<CodeCritic> {
+        let n = cfg.bottleneck;
+        let layers = vec![
+            candle_nn::linear(n, n, vb.pp("fc0"))?,
+            candle_nn::linear(n, n, vb.pp("fc1"))?,
+            candle_nn::linear(n, 1, vb.pp("logit"))?,
+        ];
+        Ok(CodeCritic { layers })
+    }
+}
+
+impl Module for CodeCritic {
+    /// `(b, bottleneck)` codes → `(b, 1)` logits.
+    fn forward(&self, z: &Tensor) -> Result<Tensor> {
+        let (last, hidden) = self.layers.split_last().expect("three layers");
+        let mut h = z.clone();
+        for layer in hidden {
+            h = leaky_relu(&layer.forward(&h)?)?;
+        }
+        last.forward(&h)
+    }
+}
+
+/// The two discriminators, variables named `disc_a.*` and `disc_b.*`, and the code discriminator `disc_code.*` when
+/// the training uses one.
 pub struct Discriminators {
     pub a: PatchGan,
     pub b: PatchGan,
+    pub code: Option<CodeCritic>,
 }
 
 impl Discriminators {
-    pub fn load(vb: VarBuilder, cfg: &Config) -> Result<Discriminators> {
-        Ok(Discriminators { a: PatchGan::load(vb.pp("disc_a"), cfg)?, b: PatchGan::load(vb.pp("disc_b"), cfg)? })
+    pub fn load(vb: VarBuilder, cfg: &Config, with_code: bool) -> Result<Discriminators> {
+        Ok(Discriminators {
+            a: PatchGan::load(vb.pp("disc_a"), cfg)?,
+            b: PatchGan::load(vb.pp("disc_b"), cfg)?,
+            code: with_code.then(|| CodeCritic::load(vb.pp("disc_code"), cfg)).transpose()?,
+        })
     }
 
     pub fn get(&self, side: super::model::Side) -> &PatchGan {

@@ -63,17 +63,28 @@ impl Encoder {
     }
 }
 
-impl Module for Encoder {
-    /// `(b, 3, res, res)` faces → `(b, 2·side, 2·side, upscale)` features.
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+impl Encoder {
+    /// `(b, 3, res, res)` faces → `(b, bottleneck)` codes: what the two identities share.
+    pub fn code(&self, x: &Tensor) -> Result<Tensor> {
         let mut h = x.permute((0, 2, 3, 1))?;
         for conv in &self.convs {
             h = leaky_relu(&conv.forward(&h)?)?;
         }
-        let b = h.dim(0)?;
-        let z = self.dense_in.forward(&h.flatten_from(1)?)?;
-        let h = self.dense_out.forward(&z)?.reshape((b, self.side, self.side, self.channels))?;
+        self.dense_in.forward(&h.flatten_from(1)?)
+    }
+
+    /// `(b, bottleneck)` codes → `(b, 2·side, 2·side, upscale)` features for a decoder.
+    pub fn expand(&self, z: &Tensor) -> Result<Tensor> {
+        let b = z.dim(0)?;
+        let h = self.dense_out.forward(z)?.reshape((b, self.side, self.side, self.channels))?;
         self.upscale.forward(&h)
+    }
+}
+
+impl Module for Encoder {
+    /// `(b, 3, res, res)` faces → `(b, 2·side, 2·side, upscale)` features.
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.expand(&self.code(x)?)
     }
 }
 

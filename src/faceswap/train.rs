@@ -19,7 +19,7 @@ use super::augment::{self, Strength};
 use super::checkpoint::{self, ModelFile, Optimizers, TrainState, Vars};
 use super::config::Config;
 use super::crops;
-use super::discriminator::{Discriminators, PatchGan};
+use super::discriminator::{CodeCritic, Discriminators, PatchGan};
 use super::error::{FaceswapError, Result};
 use super::faceset::FaceSet;
 use super::layers;
@@ -78,6 +78,11 @@ pub struct TrainConfig {
     /// 0.670 vs 0.690, B 0.580 vs 0.584).
     #[serde(default)]
     pub unwarped_fraction: f64,
+    /// Weight of the code discriminator's loss ([`CodeCritic`], DeepFaceLab's "true face power"): the encoder is
+    /// pushed to give the star's crops codes the critic cannot tell from the footage's, so that decoder A learns
+    /// to draw from the codes a swap will hand it. 0 trains no code discriminator.
+    #[serde(default)]
+    pub code_weight: f64,
 }
 
 impl TrainConfig {
@@ -99,6 +104,7 @@ impl TrainConfig {
             augment: Strength::default(),
             unwarped_fraction: 0.0,
             colour_transfer: 0.0,
+            code_weight: 0.0,
         }
     }
 
@@ -138,8 +144,10 @@ impl TrainConfig {
         if !(0.0..=1.0).contains(&self.unwarped_fraction) {
             return bad("unwarped_fraction", self.unwarped_fraction.to_string(), "must be between 0 and 1");
         }
-        if !(self.gan_weight.is_finite() && self.gan_weight >= 0.0) {
-            return bad("gan_weight", self.gan_weight.to_string(), "must be a number ≥ 0");
+        for (field, w) in [("gan_weight", self.gan_weight), ("code_weight", self.code_weight)] {
+            if !(w.is_finite() && w >= 0.0) {
+                return bad(field, w.to_string(), "must be a number ≥ 0");
+            }
         }
         Ok(())
     }
@@ -210,6 +218,8 @@ pub struct Row {
     pub loss_b: f32,
     /// Adversarial losses (generator, discriminator); absent without a GAN weight.
     pub gan: Option<(f32, f32)>,
+    /// Code discriminator losses (generator, discriminator); absent without a code weight.
+    pub code: Option<(f32, f32)>,
     pub ssim: Option<(f32, f32)>,
     pub lr: f64,
     pub elapsed_secs: f64,
@@ -305,7 +315,8 @@ pub fn train(
 
     let (g_vars, d_vars) = (VarMap::new(), VarMap::new());
     let model = Autoencoder::load(VarBuilder::from_varmap(&g_vars, DType::F32, &dev), &cfg.model)?;
-    let disc = Discriminators::load(VarBuilder::from_varmap(&d_vars, DType::F32, &dev), &cfg.model)?;
+    let with_code = cfg.code_weight > 0.0;
+    let disc = Discriminators::load(VarBuilder::from_varmap(&d_vars, DType::F32, &dev), &cfg.model, with_code)?;
     let mut opt_g = adam(&g_vars, 0.9)?;
     // A lower β1 for the discriminators, as GANs usually train them (Radford et al. 2015).
     let mut opt_d = adam(&d_vars, 0.5)?;
@@ -347,15 +358,22 @@ pub fn train(
         let recolour = (cfg.colour_transfer > 0.0).then_some((&b, cfg.colour_transfer));
         let (xa, ya) = a.batch(cfg.batch, &strength, recolour, &mut state.rng, &dev)?;
         let (xb, yb) = b.batch(cfg.batch, &strength, None, &mut state.rng, &dev)?;
-        let mut step = generator_step(&model, &disc, &ssim, [(&xa, &ya), (&xb, &yb)], cfg.gan_weight)?;
+        let weights = Weights { gan: cfg.gan_weight, code: cfg.code_weight };
+        let mut step = generator_step(&model, &disc, &ssim, [(&xa, &ya), (&xb, &yb)], weights)?;
         optim::clip_grad_norm(&mut step.grads, &g_list, CLIP_NORM)?;
         opt_g.step(&step.grads, lr)?;
-        let mut gan_row = None;
-        if let Some(adv) = &step.adversarial {
-            let (d_loss, mut grads) = discriminator_step(&disc, [(&ya, &step.rec_a), (&yb, &step.rec_b)])?;
-            optim::clip_grad_norm(&mut grads, &d_list, CLIP_NORM)?;
-            opt_d.step(&grads, cfg.lr_discriminator * lr / cfg.lr)?;
-            gan_row = Some((adv.to_scalar::<f32>()?, d_loss.to_scalar::<f32>()?));
+        let (mut gan_row, mut code_row) = (None, None);
+        if let Some(mut d) = discriminator_step(&disc, &step, [&ya, &yb])? {
+            optim::clip_grad_norm(&mut d.grads, &d_list, CLIP_NORM)?;
+            opt_d.step(&d.grads, cfg.lr_discriminator * lr / cfg.lr)?;
+            let pair = |g: &Option<Tensor>, d: Option<Tensor>| -> Result<Option<(f32, f32)>> {
+                Ok(match (g, d) {
+                    (Some(g), Some(d)) => Some((g.to_scalar::<f32>()?, d.to_scalar::<f32>()?)),
+                    _ => None,
+                })
+            };
+            gan_row = pair(&step.adversarial, d.patch)?;
+            code_row = pair(&step.code, d.code)?;
         }
         let (loss_a, loss_b) = (&step.loss_a, &step.loss_b);
         let (la, lb) = (loss_a.to_scalar::<f32>()?, loss_b.to_scalar::<f32>()?);
@@ -382,6 +400,7 @@ pub fn train(
             loss_a: la,
             loss_b: lb,
             gan: gan_row,
+            code: code_row,
             ssim: None,
             lr,
             elapsed_secs: elapsed.as_secs_f64(),
@@ -424,28 +443,42 @@ fn plan_steps(step: u64, elapsed_secs: f64, minutes: f64, secs_per_step: f64) ->
     step + (left / secs_per_step.max(1e-6)).round() as u64
 }
 
-/// The generator's side of one step: both reconstructions, their losses, and the gradient of the total.
+/// How much the adversarial losses count against the reconstruction loss (0: that discriminator is not used).
+#[derive(Debug, Clone, Copy)]
+struct Weights {
+    gan: f64,
+    code: f64,
+}
+
+/// The generator's side of one step: both reconstructions, their codes and losses, and the gradient of the total.
 struct GeneratorStep {
     rec_a: Tensor,
     rec_b: Tensor,
+    code_a: Tensor,
+    code_b: Tensor,
     loss_a: Tensor,
     loss_b: Tensor,
     /// Both identities' adversarial losses, summed (without a GAN weight: none).
     adversarial: Option<Tensor>,
-    /// The gradient of `loss_a + loss_b + gan_weight · adversarial`.
+    /// The code discriminator's opinion of A's codes, as the generator's loss (without a code weight: none).
+    code: Option<Tensor>,
+    /// The gradient of `loss_a + loss_b + gan · adversarial + code_weight · code`.
     grads: GradStore,
 }
 
 /// One identity's share of a generator step.
 struct SideStep {
     rec: Tensor,
+    code: Tensor,
     loss: Tensor,
     adversarial: Option<Tensor>,
+    code_loss: Option<Tensor>,
     grads: GradStore,
 }
 
 /// Reconstructs each identity's warped crops through its own decoder and scores them against the unwarped ones
-/// (`[(input A, target A), (input B, target B)]`), plus the PatchGAN's opinion when `gan_weight > 0`.
+/// (`[(input A, target A), (input B, target B)]`), plus the PatchGAN's opinion when `weights.gan > 0` and the code
+/// discriminator's opinion of A's codes when `weights.code > 0`.
 ///
 /// The two identities' losses meet only in the shared encoder's weights, so each side runs its forward and
 /// backward pass on its own core and the gradients are summed: a step takes the time of one side on two cores.
@@ -454,21 +487,34 @@ fn generator_step(
     disc: &Discriminators,
     ssim: &Ssim,
     [(xa, ya), (xb, yb)]: [(&Tensor, &Tensor); 2],
-    gan_weight: f64,
+    weights: Weights,
 ) -> Result<GeneratorStep> {
-    let side = |x: &Tensor, y: &Tensor, side: Side, critic: &PatchGan| -> Result<SideStep> {
-        let rec = model.forward(x, side)?;
+    let side = |x: &Tensor, y: &Tensor, side: Side, code_critic: Option<&CodeCritic>| -> Result<SideStep> {
+        let code = model.encoder.code(x)?;
+        let rec = model.decoder(side).forward(&model.encoder.expand(&code)?)?;
         let loss = loss::reconstruction(ssim, &rec, y)?;
-        let (total, adversarial) = if gan_weight > 0.0 {
-            let adv = loss::generator(&critic.forward(&rec)?)?;
-            ((&loss + (&adv * gan_weight)?)?, Some(adv))
+        let mut total = loss.clone();
+        let adversarial = if weights.gan > 0.0 {
+            let adv = loss::generator(&disc.get(side).forward(&rec)?)?;
+            total = (total + (&adv * weights.gan)?)?;
+            Some(adv)
         } else {
-            (loss.clone(), None)
+            None
+        };
+        let code_loss = match code_critic {
+            Some(critic) if weights.code > 0.0 => {
+                let l = loss::generator(&critic.forward(&code)?)?;
+                total = (total + (&l * weights.code)?)?;
+                Some(l)
+            }
+            _ => None,
         };
         let grads = total.backward()?;
-        Ok(SideStep { rec, loss, adversarial, grads })
+        Ok(SideStep { rec, code, loss, adversarial, code_loss, grads })
     };
-    let (a, b) = rayon::join(|| side(xa, ya, Side::A, &disc.a), || side(xb, yb, Side::B, &disc.b));
+    // Only the star's codes are pushed toward the footage's, as DeepFaceLab does: the footage's codes are what a
+    // swap feeds decoder A, so they are the target, not something to move.
+    let (a, b) = rayon::join(|| side(xa, ya, Side::A, disc.code.as_ref()), || side(xb, yb, Side::B, None));
     let (a, b) = (a?, b?);
     let mut grads = a.grads;
     grads.extend(b.grads)?;
@@ -476,25 +522,63 @@ fn generator_step(
         (Some(x), Some(y)) => Some((x + y)?),
         _ => None,
     };
-    Ok(GeneratorStep { rec_a: a.rec, rec_b: b.rec, loss_a: a.loss, loss_b: b.loss, adversarial, grads })
+    Ok(GeneratorStep {
+        rec_a: a.rec,
+        rec_b: b.rec,
+        code_a: a.code,
+        code_b: b.code,
+        loss_a: a.loss,
+        loss_b: b.loss,
+        adversarial,
+        code: a.code_loss,
+        grads,
+    })
 }
 
-/// Each discriminator on its identity's real crops against the (detached) reconstructions: the summed loss and
-/// its gradient, `[(real A, reconstruction A), (real B, reconstruction B)]`. The two have no parameter in common,
-/// so each runs on its own core.
+/// The discriminators' losses of one step and the gradient of their sum.
+struct DiscriminatorStep {
+    /// Both PatchGANs' losses, summed.
+    patch: Option<Tensor>,
+    code: Option<Tensor>,
+    grads: GradStore,
+}
+
+/// Each PatchGAN on its identity's real crops (`[target A, target B]`) against the generator step's (detached)
+/// reconstructions, and the code discriminator on B's codes (real) against A's; `None` when the generator step used
+/// neither. The PatchGANs have no parameter in common, so each runs on its own core.
 fn discriminator_step(
     disc: &Discriminators,
-    [(ya, ra), (yb, rb)]: [(&Tensor, &Tensor); 2],
-) -> Result<(Tensor, GradStore)> {
-    let side = |critic: &PatchGan, real: &Tensor, fake: &Tensor| -> Result<(Tensor, GradStore)> {
-        let loss = loss::discriminator(&critic.forward(real)?, &critic.forward(&fake.detach())?)?;
-        let grads = loss.backward()?;
-        Ok((loss, grads))
+    step: &GeneratorStep,
+    [ya, yb]: [&Tensor; 2],
+) -> Result<Option<DiscriminatorStep>> {
+    let (patch, mut grads) = match step.adversarial {
+        Some(_) => {
+            let side = |critic: &PatchGan, real: &Tensor, fake: &Tensor| -> Result<(Tensor, GradStore)> {
+                let loss = loss::discriminator(&critic.forward(real)?, &critic.forward(&fake.detach())?)?;
+                let grads = loss.backward()?;
+                Ok((loss, grads))
+            };
+            let (a, b) = rayon::join(|| side(&disc.a, ya, &step.rec_a), || side(&disc.b, yb, &step.rec_b));
+            let ((loss_a, mut grads), (loss_b, grads_b)) = (a?, b?);
+            grads.extend(grads_b)?;
+            (Some((loss_a + loss_b)?), Some(grads))
+        }
+        None => (None, None),
     };
-    let (a, b) = rayon::join(|| side(&disc.a, ya, ra), || side(&disc.b, yb, rb));
-    let ((loss_a, mut grads), (loss_b, grads_b)) = (a?, b?);
-    grads.extend(grads_b)?;
-    Ok(((loss_a + loss_b)?, grads))
+    let code = match (&disc.code, &step.code) {
+        (Some(critic), Some(_)) => {
+            let real = critic.forward(&step.code_b.detach())?;
+            let loss = loss::discriminator(&real, &critic.forward(&step.code_a.detach())?)?;
+            let code_grads = loss.backward()?;
+            match &mut grads {
+                Some(g) => g.extend(code_grads)?,
+                None => grads = Some(code_grads),
+            }
+            Some(loss)
+        }
+        _ => None,
+    };
+    Ok(grads.map(|grads| DiscriminatorStep { patch, code, grads }))
 }
 
 fn adam(vars: &VarMap, beta1: f64) -> Result<AdamW> {
@@ -574,6 +658,10 @@ fn check_resumable(dir: &Path, file: &ModelFile, cfg: &TrainConfig) -> Result<()
         return mismatch("model", show(&file.model), show(&cfg.model));
     }
     let t = &file.train;
+    if (t.code_weight > 0.0) != (cfg.code_weight > 0.0) {
+        // The checkpoint's discriminator variables hold a code critic or they don't.
+        return mismatch("code_weight", t.code_weight.to_string(), cfg.code_weight.to_string());
+    }
     for (field, was, now) in [("batch", t.batch as u64, cfg.batch as u64), ("seed", t.seed, cfg.seed)] {
         if was != now {
             return mismatch(field, was.to_string(), now.to_string());
@@ -583,11 +671,11 @@ fn check_resumable(dir: &Path, file: &ModelFile, cfg: &TrainConfig) -> Result<()
 }
 
 fn write_csv(path: &Path, rows: &[Row]) -> Result<()> {
-    let mut out = String::from("step,loss_a,loss_b,gan_g,gan_d,ssim_a,ssim_b,lr,elapsed_s\n");
+    let mut out = String::from("step,loss_a,loss_b,gan_g,gan_d,ssim_a,ssim_b,lr,elapsed_s,code_g,code_d\n");
     let opt = |v: Option<f32>| v.map_or(String::new(), |v| format!("{v:.6}"));
     for r in rows {
         out.push_str(&format!(
-            "{},{:.6},{:.6},{},{},{},{},{:.3e},{:.2}\n",
+            "{},{:.6},{:.6},{},{},{},{},{:.3e},{:.2},{},{}\n",
             r.step,
             r.loss_a,
             r.loss_b,
@@ -596,7 +684,9 @@ fn write_csv(path: &Path, rows: &[Row]) -> Result<()> {
             opt(r.ssim.map(|s| s.0)),
             opt(r.ssim.map(|s| s.1)),
             r.lr,
-            r.elapsed_secs
+            r.elapsed_secs,
+            opt(r.code.map(|c| c.0)),
+            opt(r.code.map(|c| c.1)),
         ));
     }
     Ok(crate::lm::checkpoint::write_atomic(path, out.as_bytes())?)
@@ -616,6 +706,8 @@ pub fn read_csv(path: &Path) -> Vec<Row> {
                 loss_a: num(1)?,
                 loss_b: num(2)?,
                 gan: pair(3),
+                // Logs written before the code discriminator have no columns 9 and 10.
+                code: pair(9),
                 ssim: pair(5),
                 lr: f.get(7)?.parse().ok()?,
                 elapsed_secs: f.get(8)?.parse().ok()?,
@@ -685,7 +777,7 @@ mod tests {
         let cfg = Config::tiny();
         let (g_vars, d_vars) = (VarMap::new(), VarMap::new());
         let model = Autoencoder::load(VarBuilder::from_varmap(&g_vars, DType::F32, &dev), &cfg).unwrap();
-        let disc = Discriminators::load(VarBuilder::from_varmap(&d_vars, DType::F32, &dev), &cfg).unwrap();
+        let disc = Discriminators::load(VarBuilder::from_varmap(&d_vars, DType::F32, &dev), &cfg, true).unwrap();
         layers::init_params(&g_vars, 1).unwrap();
         layers::init_params(&d_vars, 2).unwrap();
         let ssim = Ssim::new(32, 32, &dev).unwrap();
@@ -695,7 +787,9 @@ mod tests {
             Tensor::from_vec(v, (2, 3, 32, 32), &dev).unwrap()
         };
         let (xa, ya, xb, yb) = (x(1), x(2), x(3), x(4));
-        let step = generator_step(&model, &disc, &ssim, [(&xa, &ya), (&xb, &yb)], 0.1).unwrap();
+        let weights = Weights { gan: 0.1, code: 0.1 };
+        let step = generator_step(&model, &disc, &ssim, [(&xa, &ya), (&xb, &yb)], weights).unwrap();
+        assert!(step.adversarial.is_some() && step.code.is_some());
         let check = |vars: &VarMap, grads: &candle_core::backprop::GradStore, what: &str| {
             let data = vars.data().lock().unwrap();
             assert!(data.len() >= 8, "{what}: only {} variables", data.len());
@@ -706,7 +800,10 @@ mod tests {
             }
         };
         check(&g_vars, &step.grads, "generator");
-        let (_, d_grads) = discriminator_step(&disc, [(&ya, &step.rec_a), (&yb, &step.rec_b)]).unwrap();
+        let d = discriminator_step(&disc, &step, [&ya, &yb]).unwrap().expect("both discriminators train");
+        assert!(d.patch.is_some() && d.code.is_some());
+        let d_grads = d.grads;
+        assert!(d_vars.data().lock().unwrap().keys().any(|k| k.starts_with("disc_code.")), "no code critic variables");
         check(&d_vars, &d_grads, "discriminator");
         let leaked = g_vars.all_vars().iter().filter(|v| d_grads.get(v).is_some()).count();
         assert_eq!(leaked, 0, "the discriminator's loss must not reach the generator");

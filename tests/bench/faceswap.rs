@@ -89,6 +89,7 @@ pub struct Run {
     pub batch: Option<usize>,
     pub unwarped: Option<f64>,
     pub colour_transfer: Option<f64>,
+    pub code_weight: Option<f64>,
 }
 
 /// Trains a model on face sets `a` and `b` into `out` for `run.minutes`, evaluating held-out SSIM every
@@ -106,6 +107,7 @@ pub fn train_run(a: &Path, b: &Path, out: &Path, run: &Run) -> anyhow::Result<Va
         batch: run.batch.unwrap_or(defaults.batch),
         unwarped_fraction: run.unwarped.unwrap_or(defaults.unwarped_fraction),
         colour_transfer: run.colour_transfer.unwrap_or(defaults.colour_transfer),
+        code_weight: run.code_weight.unwrap_or(defaults.code_weight),
         ..defaults
     };
     let resume = out.join("state.json").is_file();
@@ -116,6 +118,7 @@ pub fn train_run(a: &Path, b: &Path, out: &Path, run: &Run) -> anyhow::Result<Va
         "steps_per_s": report.steps_per_s,
         "gan_weight": run.gan_weight,
         "colour_transfer": cfg.colour_transfer,
+        "code_weight": cfg.code_weight,
         "eval": report.last_eval,
         "ssim_075": report.ssim_075,
         "crops": [report.crops_a, report.crops_b],

@@ -126,6 +126,9 @@ enum Command {
         /// The chance that a crop of A is recoloured like one of B.
         #[arg(long)]
         colour_transfer: Option<f64>,
+        /// The weight of the code discriminator that pulls A's codes toward B's.
+        #[arg(long)]
+        code_weight: Option<f64>,
     },
     /// Time training steps of a fresh face-swap model on face sets A and B.
     TrainStep {
@@ -195,9 +198,20 @@ fn main() -> ExitCode {
             batch,
             unwarped,
             colour_transfer,
+            code_weight,
         } => {
-            let run =
-                faceswap::Run { res, minutes, gan_weight, eval_every, steps, lr, batch, unwarped, colour_transfer };
+            let run = faceswap::Run {
+                res,
+                minutes,
+                gan_weight,
+                eval_every,
+                steps,
+                lr,
+                batch,
+                unwarped,
+                colour_transfer,
+                code_weight,
+            };
             faceswap::train_run(&a, &b, &out, &run)
         }
         Command::TrainSpeed { text, arch, preset, batch, seq, steps, warmup } => {
