@@ -300,6 +300,10 @@ pub enum FacesCommand {
         /// Weight of the adversarial (PatchGAN) loss against L1 + SSIM; 0 trains without a discriminator.
         #[arg(long, env = "REEL_GAN_WEIGHT", default_value_t = 0.1, value_name = "W")]
         gan_weight: f64,
+        /// Weight of the code discriminator that pulls the star's encodings toward the footage's (DeepFaceLab's
+        /// "true face"); 0 trains without one.
+        #[arg(long, env = "REEL_CODE_WEIGHT", default_value_t = 0.0, value_name = "W")]
+        code_weight: f64,
         /// Redraw preview.png every N steps.
         #[arg(long, default_value_t = 100, value_name = "N")]
         preview_every: u64,

@@ -46,8 +46,8 @@ pub enum ConfigError {
     FaceMinutes(f64),
     #[error("--star is empty: give a cast name, a video or a folder")]
     EmptyStar,
-    #[error("--gan-weight must be a number ≥ 0 (got {0})")]
-    GanWeight(f64),
+    #[error("{0} must be a number ≥ 0 (got {1})")]
+    Weight(&'static str, f64),
     #[error("--res must be 64 or 128 (got {0})")]
     FaceResolution(u32),
     #[error("--preview-every must be at least 1")]
@@ -225,6 +225,7 @@ pub struct FacesTrainRequest {
     pub steps: Option<u64>,
     pub minutes: Option<f64>,
     pub gan_weight: f64,
+    pub code_weight: f64,
     pub preview_every: u64,
     pub seed: u64,
     pub resume: bool,
@@ -566,15 +567,30 @@ fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
             }
             Action::FacesReport { video, swapped, upscale, json }
         }
-        FacesCommand::Train { a, b, name, res, steps, minutes, gan_weight, preview_every, seed, resume, run } => {
+        FacesCommand::Train {
+            a,
+            b,
+            name,
+            res,
+            steps,
+            minutes,
+            gan_weight,
+            code_weight,
+            preview_every,
+            seed,
+            resume,
+            run,
+        } => {
             if let Some(m) = minutes.filter(|m| m.is_nan() || *m <= 0.0) {
                 return Err(ConfigError::Minutes(m));
             }
             if steps == Some(0) {
                 return Err(ConfigError::Zero);
             }
-            if !(gan_weight.is_finite() && gan_weight >= 0.0) {
-                return Err(ConfigError::GanWeight(gan_weight));
+            for (flag, w) in [("--gan-weight", gan_weight), ("--code-weight", code_weight)] {
+                if !(w.is_finite() && w >= 0.0) {
+                    return Err(ConfigError::Weight(flag, w));
+                }
             }
             if preview_every == 0 {
                 return Err(ConfigError::PreviewEvery);
@@ -602,6 +618,7 @@ fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
                 steps,
                 minutes,
                 gan_weight,
+                code_weight,
                 preview_every,
                 seed,
                 resume,

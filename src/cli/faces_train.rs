@@ -53,6 +53,7 @@ pub async fn train(
         steps: request.steps,
         minutes: request.minutes,
         gan_weight: request.gan_weight,
+        code_weight: request.code_weight,
         preview_every: request.preview_every,
         seed: request.seed,
         resume: request.resume,

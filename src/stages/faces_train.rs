@@ -43,6 +43,9 @@ pub struct FacesTrainParams {
     pub steps: Option<u64>,
     pub minutes: Option<f64>,
     pub gan_weight: f64,
+    /// Absent in the parameters of jobs planned before the code discriminator.
+    #[serde(default)]
+    pub code_weight: f64,
     pub preview_every: u64,
     pub seed: u64,
     /// Continue from the checkpoints in the model folder even if another run wrote them.
@@ -80,6 +83,8 @@ pub struct Report {
     pub b: PathBuf,
     pub resolution: u32,
     pub gan_weight: f64,
+    #[serde(default)]
+    pub code_weight: f64,
     pub steps: u64,
     pub crops_a: usize,
     pub crops_b: usize,
@@ -105,6 +110,7 @@ fn run(ctx: &JobContext) -> Result<(), JobError> {
         cfg.steps = None;
     }
     cfg.gan_weight = p.gan_weight;
+    cfg.code_weight = p.code_weight;
     // A checkpoint with every preview, so a killed run loses at most what the last preview shows.
     cfg.preview_every = p.preview_every;
     cfg.checkpoint_every = p.preview_every;
@@ -124,6 +130,7 @@ fn run(ctx: &JobContext) -> Result<(), JobError> {
             b: p.b,
             resolution: p.resolution,
             gan_weight: p.gan_weight,
+            code_weight: p.code_weight,
             steps: report.step,
             crops_a: report.crops_a,
             crops_b: report.crops_b,

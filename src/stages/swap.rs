@@ -118,6 +118,7 @@ pub fn plan(p: &SwapPlan) -> Result<Plan, PlanError> {
             steps: None,
             minutes: Some(p.minutes),
             gan_weight: 0.1,
+            code_weight: 0.0,
             preview_every: 50,
             seed: p.seed,
             resume: false,
