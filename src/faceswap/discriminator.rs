@@ -50,30 +50,28 @@ impl Module for PatchGan {
 /// (a colour close-up and a black-and-white film are easy to tell apart), and a swap then hands decoder A codes
 /// from a region it never learnt to draw: a blotch instead of the star.
 pub struct CodeCritic {
-    layers: Vec<Linear>,
+    fc0: Linear,
+    fc1: Linear,
+    logit: Linear,
 }
 
 impl CodeCritic {
     pub fn load(vb: VarBuilder, cfg: &Config) -> Result<CodeCritic> {
         let n = cfg.bottleneck;
-        let layers = vec![
-            candle_nn::linear(n, n, vb.pp("fc0"))?,
-            candle_nn::linear(n, n, vb.pp("fc1"))?,
-            candle_nn::linear(n, 1, vb.pp("logit"))?,
-        ];
-        Ok(CodeCritic { layers })
+        Ok(CodeCritic {
+            fc0: candle_nn::linear(n, n, vb.pp("fc0"))?,
+            fc1: candle_nn::linear(n, n, vb.pp("fc1"))?,
+            logit: candle_nn::linear(n, 1, vb.pp("logit"))?,
+        })
     }
 }
 
 impl Module for CodeCritic {
     /// `(b, bottleneck)` codes → `(b, 1)` logits.
     fn forward(&self, z: &Tensor) -> Result<Tensor> {
-        let (last, hidden) = self.layers.split_last().expect("three layers");
-        let mut h = z.clone();
-        for layer in hidden {
-            h = leaky_relu(&layer.forward(&h)?)?;
-        }
-        last.forward(&h)
+        let h = leaky_relu(&self.fc0.forward(z)?)?;
+        let h = leaky_relu(&self.fc1.forward(&h)?)?;
+        self.logit.forward(&h)
     }
 }
 

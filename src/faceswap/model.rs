@@ -61,9 +61,7 @@ impl Encoder {
             channels: c_in,
         })
     }
-}
 
-impl Encoder {
     /// `(b, 3, res, res)` faces → `(b, bottleneck)` codes: what the two identities share.
     pub fn code(&self, x: &Tensor) -> Result<Tensor> {
         let mut h = x.permute((0, 2, 3, 1))?;

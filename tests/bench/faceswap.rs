@@ -79,16 +79,31 @@ pub fn train_step(a: &Path, b: &Path, res: u32, steps: u64) -> anyhow::Result<Va
 }
 
 /// One training run of the benchmark: the library's defaults except where a field says otherwise.
+#[derive(clap::Args)]
 pub struct Run {
+    #[arg(long, default_value_t = 64)]
     pub res: u32,
+    #[arg(long, default_value_t = 10.0)]
     pub minutes: f64,
+    #[arg(long, default_value_t = 0.1)]
     pub gan_weight: f64,
+    #[arg(long, default_value_t = 50)]
     pub eval_every: u64,
+    /// Bound the run by steps too (the learning rate then decays over them).
+    #[arg(long)]
     pub steps: Option<u64>,
+    #[arg(long)]
     pub lr: Option<f64>,
+    #[arg(long)]
     pub batch: Option<usize>,
+    /// The last fraction of the run trained without the random warp.
+    #[arg(long)]
     pub unwarped: Option<f64>,
+    /// The chance that a crop of A is recoloured like one of B.
+    #[arg(long)]
     pub colour_transfer: Option<f64>,
+    /// The weight of the code discriminator that pulls A's codes toward B's.
+    #[arg(long)]
     pub code_weight: Option<f64>,
 }
 

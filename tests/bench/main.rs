@@ -105,30 +105,8 @@ enum Command {
         a: PathBuf,
         b: PathBuf,
         out: PathBuf,
-        #[arg(long, default_value_t = 64)]
-        res: u32,
-        #[arg(long, default_value_t = 10.0)]
-        minutes: f64,
-        #[arg(long, default_value_t = 0.1)]
-        gan_weight: f64,
-        #[arg(long, default_value_t = 50)]
-        eval_every: u64,
-        /// Bound the run by steps too (the learning rate then decays over them).
-        #[arg(long)]
-        steps: Option<u64>,
-        #[arg(long)]
-        lr: Option<f64>,
-        #[arg(long)]
-        batch: Option<usize>,
-        /// The last fraction of the run trained without the random warp.
-        #[arg(long)]
-        unwarped: Option<f64>,
-        /// The chance that a crop of A is recoloured like one of B.
-        #[arg(long)]
-        colour_transfer: Option<f64>,
-        /// The weight of the code discriminator that pulls A's codes toward B's.
-        #[arg(long)]
-        code_weight: Option<f64>,
+        #[command(flatten)]
+        run: faceswap::Run,
     },
     /// Time training steps of a fresh face-swap model on face sets A and B.
     TrainStep {
@@ -185,35 +163,7 @@ fn main() -> ExitCode {
             .map_err(anyhow::Error::msg),
         Command::Forward { model, res, crops } => faceswap::forward(model.as_deref(), res, crops),
         Command::TrainStep { a, b, res, steps } => faceswap::train_step(&a, &b, res, steps),
-        Command::Train {
-            a,
-            b,
-            out,
-            res,
-            minutes,
-            gan_weight,
-            eval_every,
-            steps,
-            lr,
-            batch,
-            unwarped,
-            colour_transfer,
-            code_weight,
-        } => {
-            let run = faceswap::Run {
-                res,
-                minutes,
-                gan_weight,
-                eval_every,
-                steps,
-                lr,
-                batch,
-                unwarped,
-                colour_transfer,
-                code_weight,
-            };
-            faceswap::train_run(&a, &b, &out, &run)
-        }
+        Command::Train { a, b, out, run } => faceswap::train_run(&a, &b, &out, &run),
         Command::TrainSpeed { text, arch, preset, batch, seq, steps, warmup } => {
             let arch = if arch == "gpt" { reel::lm::Arch::Gpt } else { reel::lm::Arch::Lstm };
             let preset = match preset.as_str() {
