@@ -203,6 +203,10 @@ pub struct ExtractArgs {
     /// faces (wide shots, old films) need 2 or more.
     #[arg(long, env = "REEL_FACE_UPSCALE", default_value_t = 2, value_name = "N")]
     pub upscale: u32,
+    /// Drop every track of a video that keeps fewer than N crops: a face seen for a few frames is most often a
+    /// false detection (a hat, the back of a head) or a passer-by. 1 keeps them all.
+    #[arg(long, env = "REEL_MIN_TRACK_FACES", default_value_t = 5, value_name = "N")]
+    pub min_track_faces: usize,
 }
 
 #[derive(Debug, Subcommand)]

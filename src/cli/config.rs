@@ -54,7 +54,7 @@ pub enum ConfigError {
     PreviewEvery,
     #[error("--val-fraction must be between 0 and 0.5 (got {0})")]
     ValFraction(f64),
-    #[error("--res must be 64 or 128, --detect-every at least 1, and --upscale between 1 and 4")]
+    #[error("--res must be 64 or 128, --detect-every and --min-track-faces at least 1, and --upscale between 1 and 4")]
     FaceSettings,
     #[error("cannot resolve the database path {path}: {source}")]
     DbPath {
@@ -629,12 +629,17 @@ fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
 }
 
 fn extract_settings(args: &ExtractArgs) -> Result<crate::faces::set::ExtractSettings, ConfigError> {
-    if ![64, 128].contains(&args.resolution) || args.detect_every == 0 || !(1..=4).contains(&args.upscale) {
+    if ![64, 128].contains(&args.resolution)
+        || args.detect_every == 0
+        || !(1..=4).contains(&args.upscale)
+        || args.min_track_faces == 0
+    {
         return Err(ConfigError::FaceSettings);
     }
     let mut settings = crate::faces::set::ExtractSettings {
         resolution: args.resolution,
         detect_every: args.detect_every,
+        min_track_faces: args.min_track_faces,
         ..Default::default()
     };
     settings.detector.upscale = args.upscale;

@@ -169,7 +169,7 @@ fn print_set(what: &str, dir: &Path, m: &Manifest) {
     let d = m.dropped;
     println!(
         "{what}: {} crops of {}x{} from {} sources, {tracks} tracks; dropped {} near-duplicates, {} low-contrast, {} \
-         too small, {} predicted",
+         too small, {} predicted, {} in tracks under {} crops",
         m.faces.len(),
         m.resolution,
         m.resolution,
@@ -177,7 +177,9 @@ fn print_set(what: &str, dir: &Path, m: &Manifest) {
         d.duplicates,
         d.low_contrast,
         d.small,
-        d.predicted
+        d.predicted,
+        d.short_tracks,
+        m.settings.min_track_faces
     );
     for s in &m.sources {
         match &s.error {

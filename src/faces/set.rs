@@ -7,7 +7,8 @@
 //!
 //! Extraction decodes every frame (pictures are single frames), detects faces (on every k-th frame, with the tracker
 //! predicting between), tracks and smooths them, crops around the smoothed box, and drops near-duplicates (a crop
-//! that differs little from the last one kept of its track) and near-empty crops (low contrast). A source that fails
+//! that differs little from the last one kept of its track), near-empty crops (low contrast) and the crops of tracks
+//! too short to be the identity (a few frames of a hat or a passer-by). A source that fails
 //! is recorded in the manifest and the others go on. A set is written to a temp folder beside its place and renamed
 //! into place, so a reader sees the old set or the new one whole. Owns no database and prints nothing.
 
@@ -52,6 +53,11 @@ pub struct ExtractSettings {
     pub min_contrast: f32,
     /// Faces smaller than this many pixels tall in the source are dropped: too little detail to learn from.
     pub min_face_px: f32,
+    /// A video track that keeps fewer crops than this is dropped whole: a face seen for a few frames is most often a
+    /// false detection (the back of a head, a hat, foliage) or a passer-by, not the identity the set is for.
+    /// Pictures are exempt (each face in one is a track of one crop).
+    #[serde(default = "default_min_track_faces")]
+    pub min_track_faces: usize,
     pub detector: DetectorSettings,
     pub track: TrackSettings,
 }
@@ -95,10 +101,16 @@ impl Default for ExtractSettings {
             duplicate_below: 3.0,
             min_contrast: 12.0,
             min_face_px: 24.0,
+            min_track_faces: default_min_track_faces(),
             detector: DetectorSettings::default(),
             track: TrackSettings::default(),
         }
     }
+}
+
+/// Five crops: a fifth of a second of detections at 25 frames/s.
+fn default_min_track_faces() -> usize {
+    5
 }
 
 impl ExtractSettings {
@@ -183,6 +195,9 @@ pub struct Dropped {
     pub small: usize,
     /// Bridged frames (predicted box, no detection): never used for training.
     pub predicted: usize,
+    /// Crops of video tracks shorter than [`ExtractSettings::min_track_faces`].
+    #[serde(default)]
+    pub short_tracks: usize,
 }
 
 /// `faces.json`.
@@ -239,15 +254,18 @@ pub fn extract(
     let mut next_track = 0u32;
     for (i, source) in sources.iter().enumerate() {
         let mut summary = SourceSummary { path: source.path.clone(), ..SourceSummary::default() };
-        let mut sink = Sink { settings, out: &mut out, last_kept: Vec::new(), track_offset: next_track, kept: 0 };
+        let first = out.crops.len();
+        let mut sink = Sink { settings, out: &mut out, last_kept: Vec::new(), track_offset: next_track };
         let result = if source.is_picture() {
             picture(source, &mut detector, &mut summary, &mut sink)
         } else {
-            video(source, settings, &mut detector, &mut summary, &mut sink, &mut |done, total| {
+            let read = video(source, settings, &mut detector, &mut summary, &mut sink, &mut |done, total| {
                 progress.frames(i, sources.len(), done, total)
-            })
+            });
+            drop_short_tracks(&mut out, first, settings.min_track_faces);
+            read
         };
-        summary.kept = sink.kept;
+        summary.kept = out.crops.len() - first;
         match result {
             Ok(tracks) => {
                 next_track += tracks.iter().map(|t| t.id).max().unwrap_or(0);
@@ -264,6 +282,26 @@ pub fn extract(
     Ok(out)
 }
 
+/// Drops the crops from index `first` on whose track kept fewer than `min` of them, and renumbers the files of
+/// those left so the set stays `000000.png`, `000001.png`, … without gaps.
+fn drop_short_tracks(out: &mut Extracted, first: usize, min: usize) {
+    let mut counts = std::collections::HashMap::<u32, usize>::new();
+    for record in &out.manifest.faces[first..] {
+        *counts.entry(record.track).or_default() += 1;
+    }
+    let faces = out.manifest.faces.split_off(first);
+    let crops = out.crops.split_off(first);
+    for (mut record, crop) in faces.into_iter().zip(crops) {
+        if counts[&record.track] < min {
+            out.manifest.dropped.short_tracks += 1;
+            continue;
+        }
+        record.file = format!("{:06}.png", out.crops.len());
+        out.manifest.faces.push(record);
+        out.crops.push(crop);
+    }
+}
+
 /// Where kept crops go while a source is read.
 struct Sink<'a> {
     settings: &'a ExtractSettings,
@@ -271,7 +309,6 @@ struct Sink<'a> {
     /// Per track id (of this source), the last crop kept.
     last_kept: Vec<(u32, RgbImage)>,
     track_offset: u32,
-    kept: usize,
 }
 
 impl Sink<'_> {
@@ -316,7 +353,6 @@ impl Sink<'_> {
             window,
         });
         self.out.crops.push(crop);
-        self.kept += 1;
     }
 }
 
@@ -569,6 +605,25 @@ mod tests {
         // The second cell shows crop 2 (of 12, 6 shown).
         assert_eq!(sheet.get_pixel(4 + 132 + 10, 10).0, [40, 100, 50]);
         assert!(contact_sheet(&extracted(0), 4, 6).is_none());
+    }
+
+    #[test]
+    fn short_tracks_are_dropped_and_the_files_renumbered() {
+        let mut e = extracted(9);
+        // Crops 0-1 came from an earlier source and stay whatever their track; of this source's, track 2 has three
+        // crops and track 3 two.
+        for (i, record) in e.manifest.faces.iter_mut().enumerate().skip(2) {
+            record.track = if [3, 6].contains(&i) { 3 } else { 2 + u32::from(i > 6) * 10 };
+        }
+        // Tracks now: 2 → crops 2, 4, 5; 3 → 3, 6; 12 → 7, 8.
+        drop_short_tracks(&mut e, 2, 3);
+        let frames: Vec<u64> = e.manifest.faces.iter().map(|r| r.frame).collect();
+        assert_eq!(frames, [0, 1, 2, 4, 5]);
+        let files: Vec<&str> = e.manifest.faces.iter().map(|r| r.file.as_str()).collect();
+        assert_eq!(files, ["000000.png", "000001.png", "000002.png", "000003.png", "000004.png"]);
+        assert_eq!(e.crops.len(), 5);
+        assert_eq!(e.crops[3].get_pixel(0, 0).0, [80, 100, 50], "crop 4 moved to slot 3 with its record");
+        assert_eq!(e.manifest.dropped.short_tracks, 4);
     }
 
     #[test]
