@@ -1,5 +1,5 @@
 //! The preview grid a person looks at while a model trains: one row per label (A, A→A, A→B, B, B→B, B→A), the same
-//! crops in every column, labels drawn on the left in the shared bitmap font, written as a PNG atomically. It must
+//! crops in every column (the trainer puts held-out crops in the left half, training crops in the right), labels drawn on the left in the shared bitmap font, written as a PNG atomically. It must
 //! not run models.
 
 use std::io::Cursor;
@@ -32,6 +32,14 @@ pub fn grid(rows: &[(&str, Vec<RgbImage>)]) -> RgbImage {
     out
 }
 
+/// `img` drawn `factor` times larger, each pixel a `factor × factor` block.
+pub fn magnify(img: &RgbImage, factor: u32) -> RgbImage {
+    if factor <= 1 {
+        return img.clone();
+    }
+    image::imageops::resize(img, img.width() * factor, img.height() * factor, image::imageops::FilterType::Nearest)
+}
+
 /// Encodes `img` as PNG and writes it to `path` atomically.
 pub fn write_png(path: &Path, img: &RgbImage) -> Result<()> {
     let mut bytes = Vec::new();
@@ -54,6 +62,10 @@ mod tests {
         assert_eq!(img.get_pixel(LABEL_W + 3, GAP + 10 + 3).0, [0, 0, 255]);
         assert_eq!(img.get_pixel(LABEL_W + 10 + 3, GAP + 10 + 3).0, BACKGROUND);
         assert!(img.pixels().any(|p| p.0 == INK), "labels are drawn");
+        let checker = RgbImage::from_fn(2, 2, |x, y| Rgb([((x + y) % 2 * 255) as u8, 0, 0]));
+        let big = magnify(&checker, 3);
+        assert_eq!(big.dimensions(), (6, 6));
+        assert_eq!((big.get_pixel(2, 2).0, big.get_pixel(3, 2).0), ([0, 0, 0], [255, 0, 0]), "blocks, no blur");
         let dir = tempfile::tempdir().unwrap();
         write_png(&dir.path().join("p.png"), &img).unwrap();
         assert_eq!(image::open(dir.path().join("p.png")).unwrap().to_rgb8(), img);

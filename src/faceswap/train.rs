@@ -37,8 +37,11 @@ use crate::lm::schedule::{Budget, Schedule};
 const CLIP_NORM: f64 = 1.0;
 /// Held-out SSIM that counts as "reached" for the benchmark's time-to-quality figure.
 pub const SSIM_TARGET: f32 = 0.75;
-/// Crops per row of the preview grid.
-const PREVIEW_COLUMNS: usize = 6;
+/// Crops per row of the preview grid: half held out, half from training.
+const PREVIEW_COLUMNS: usize = 10;
+/// Smallest side a preview cell is drawn at: 64-px crops are magnified ×2 (nearest neighbour, so no blur is added
+/// that the model did not make) for a person to judge them.
+const PREVIEW_CELL: u32 = 128;
 /// Crops per forward pass when evaluating.
 const EVAL_CHUNK: usize = 32;
 /// Limits of the std scale when a star's crop is recoloured like a footage crop: down to no chroma at all (a
@@ -269,15 +272,16 @@ impl Identity {
         self.held_out.iter().map(|&i| self.set.crops[i].clone()).collect()
     }
 
-    /// Up to `n` crops for the preview: the held-out ones first, then training crops spread over the set.
+    /// `n` crops for the preview: up to half of them held out, then training crops, each group spread evenly over
+    /// its part of the set (held-out crops show what the model generalises to, training crops the poses it knows).
     fn preview_crops(&self, n: usize) -> Vec<RgbImage> {
-        let mut out = self.held_out_crops();
-        out.truncate(n);
-        let rest = n - out.len();
-        for k in 0..rest {
-            out.push(self.set.crops[self.train[k * self.train.len() / rest.max(1)]].clone());
-        }
-        out
+        let spread = |from: &[usize], k: usize| -> Vec<usize> {
+            if from.is_empty() { Vec::new() } else { (0..k).map(|i| from[i * from.len() / k]).collect() }
+        };
+        let held = self.held_out.len().min(n / 2);
+        let mut picks = spread(&self.held_out, held);
+        picks.extend(spread(&self.train, n - held));
+        picks.into_iter().map(|i| self.set.crops[i].clone()).collect()
     }
 }
 
@@ -629,6 +633,8 @@ fn write_preview(path: &Path, model: &Autoencoder, a: &Identity, b: &Identity, d
         ("b>b", convert(model, &cb, Side::B, dev)?),
         ("b>a", convert(model, &cb, Side::A, dev)?),
     ];
+    let scale = (PREVIEW_CELL / model.config.resolution).max(1);
+    let rows = rows.map(|(label, crops)| (label, crops.iter().map(|c| preview::magnify(c, scale)).collect()));
     preview::write_png(path, &preview::grid(&rows))
 }
 

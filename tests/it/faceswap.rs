@@ -137,9 +137,10 @@ fn a_checkpoint_loads_for_inference_and_converts_crops() {
             "state.json"
         ]
     );
-    // The preview grid: six rows of six 32-px crops beside a label column.
+    // The preview grid: six rows of ten 32-px crops, magnified to 128 px, beside a label column.
     let preview = image::open(dir.path().join(checkpoint::PREVIEW)).unwrap();
-    assert_eq!(preview.height(), 6 * 34 + 2);
+    assert_eq!(preview.height(), 6 * 130 + 2);
+    assert_eq!(preview.width(), 44 + 10 * 130 + 2);
 
     let set = reel::faceswap::FaceSet::load(a, 32).unwrap();
     let mut swapper = Swapper::load(dir.path()).unwrap();
