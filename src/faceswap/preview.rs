@@ -1,6 +1,6 @@
 //! The preview grid a person looks at while a model trains: one row per label (A, A→A, A→B, B, B→B, B→A), the same
-//! crops in every column (the trainer puts held-out crops in the left half, training crops in the right), labels drawn on the left in the shared bitmap font, written as a PNG atomically. It must
-//! not run models.
+//! crops in every column (the trainer puts held-out crops in the left half, training crops in the right), labels
+//! drawn on the left in the shared bitmap font, written as a PNG atomically. It must not run models.
 
 use std::io::Cursor;
 use std::path::Path;
