@@ -266,9 +266,11 @@ pub enum FacesCommand {
         json: bool,
     },
     /// Track the faces of VIDEO and report how many were found and the box jitter, raw and smoothed; with
-    /// --swapped, also the flicker the swapped video adds inside the face regions.
+    /// --swapped, also the flicker the swapped video adds inside the face regions. Given a face-swap MODEL (its
+    /// folder, or its name in models/), score its held-out crops instead: SSIM of each identity, crop by crop.
     Report {
-        video: PathBuf,
+        #[arg(value_name = "VIDEO|MODEL")]
+        target: PathBuf,
         /// A swapped version of VIDEO (same frames) to measure flicker in.
         #[arg(long, value_name = "SWAPPED.mp4")]
         swapped: Option<PathBuf>,

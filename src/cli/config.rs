@@ -207,7 +207,7 @@ pub enum Action {
         json: bool,
     },
     FacesReport {
-        video: std::path::PathBuf,
+        target: std::path::PathBuf,
         swapped: Option<std::path::PathBuf>,
         upscale: u32,
         json: bool,
@@ -561,11 +561,11 @@ fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
             }
             Action::FacesSwap { input, model: Slug::parse_for("model", &model)?, output, detect_every, upscale, json }
         }
-        FacesCommand::Report { video, swapped, upscale, json } => {
+        FacesCommand::Report { target, swapped, upscale, json } => {
             if !(1..=4).contains(&upscale) {
                 return Err(ConfigError::FaceSettings);
             }
-            Action::FacesReport { video, swapped, upscale, json }
+            Action::FacesReport { target, swapped, upscale, json }
         }
         FacesCommand::Train {
             a,

@@ -1,4 +1,4 @@
-//! `reel cast add|list` and `reel faces extract|report`.
+//! `reel cast add|list` and `reel faces extract|swap`.
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -8,10 +8,9 @@ use anyhow::Context;
 use super::{Exit, run_jobs};
 use crate::archive::retrieve::Retriever;
 use crate::archive::search::Ranking;
-use crate::faces::report::{FacesReport, measure};
 use crate::faces::set::{self, ExtractSettings, Extracted, Manifest, SetSource};
 use crate::faces::video::{VideoOptions, swap_video};
-use crate::faces::{DEFAULT_MARGIN, FaceDetector, FrameSwapper, Settings, SwapSettings, TrackSettings};
+use crate::faces::{FaceDetector, FrameSwapper, Settings, SwapSettings};
 use crate::faceswap::Swapper;
 use crate::name::Slug;
 use crate::scheduler::{Registry, SchedulerConfig};
@@ -202,49 +201,6 @@ fn print_set(what: &str, dir: &Path, m: &Manifest) {
         }
     }
     println!("  {}  (contact sheet: {})", dir.display(), dir.join(set::SHEET).display());
-}
-
-pub fn report(video: &Path, swapped: Option<&Path>, upscale: u32, json: bool) -> anyhow::Result<Exit> {
-    let detector = Settings { upscale, ..Settings::default() };
-    let r: FacesReport = measure(video, swapped, detector, TrackSettings::default(), DEFAULT_MARGIN)?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
-        return Ok(Exit::Success);
-    }
-    println!(
-        "{}: {}x{}, {} frames at {:.2} fps; faces on {} frames ({} detections, mean {:.0} px tall), {} tracks",
-        r.tracked.display(),
-        r.width,
-        r.height,
-        r.frames,
-        r.fps,
-        r.frames_with_faces,
-        r.detections,
-        r.mean_face_px,
-        r.tracks
-    );
-    println!(
-        "jitter (mean |second difference| of the box centre): raw {:.3} px/frame, smoothed {:.3} px/frame ({:.1}x less)",
-        r.jitter.raw, r.jitter.smoothed, r.jitter.reduction
-    );
-    for t in &r.jitter.tracks {
-        println!(
-            "  track {}: {} frames, {:.0} px, raw {:.3}, smoothed {:.3}",
-            t.track, t.frames, t.face_px, t.raw, t.smoothed
-        );
-    }
-    if let (Some(f), Some(s)) = (r.flicker, &r.swapped) {
-        println!(
-            "flicker in the face regions of {} (mean |frame-to-frame difference|, 0-255): swapped {:.3}, original {:.3}, \
-             added {:+.3}",
-            s.display(),
-            f.swapped,
-            f.original,
-            f.added
-        );
-    }
-    println!("detection: {:.1} ms/frame", 1000.0 * r.detect_s / r.frames.max(1) as f64);
-    Ok(Exit::Success)
 }
 
 pub fn swap(

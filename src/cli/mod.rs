@@ -9,6 +9,7 @@ mod challenge;
 pub mod config;
 mod corpus;
 mod faces;
+mod faces_report;
 mod faces_train;
 mod page;
 mod produce;
@@ -176,8 +177,8 @@ async fn run(config: Config, registry: Registry) -> anyhow::Result<Exit> {
         Action::FacesSwap { input, model, output, detect_every, upscale, json } => {
             faces::swap(&workspace, &input, &model, &output, detect_every, upscale, json)
         }
-        Action::FacesReport { video, swapped, upscale, json } => {
-            faces::report(&video, swapped.as_deref(), upscale, json)
+        Action::FacesReport { target, swapped, upscale, json } => {
+            faces_report::report(&workspace, &target, swapped.as_deref(), upscale, json)
         }
         Action::Resume { production, scheduler } => {
             let store = Store::open(workspace.db(), OpenMode::Existing).await?;

@@ -12,12 +12,15 @@
 
 use std::path::Path;
 
-use candle_nn::VarMap;
+use candle_core::{DType, Device};
+use candle_nn::{VarBuilder, VarMap};
 use serde::{Deserialize, Serialize};
 
 use super::config::Config;
-use super::error::Result;
+use super::error::{FaceswapError, Result};
+use super::model::Autoencoder;
 use super::train::TrainConfig;
+use crate::lm::LmError;
 use crate::lm::checkpoint as files;
 use crate::lm::optim::AdamW;
 use crate::lm::rng::Rng;
@@ -87,6 +90,24 @@ pub fn load_config(dir: &Path) -> Result<ModelFile> {
     let file: ModelFile = files::read_json(&dir.join(CONFIG))?;
     file.model.validate()?;
     Ok(file)
+}
+
+/// Reads `config.json` and the encoder and decoders from `model.safetensors`: all inference needs.
+pub fn load_model(dir: &Path, dev: &Device) -> Result<(ModelFile, Autoencoder)> {
+    let file = load_config(dir)?;
+    let path = dir.join(MODEL);
+    if !path.is_file() {
+        return Err(FaceswapError::Io {
+            path,
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no weights (has the model been trained?)"),
+        });
+    }
+    let corrupt = |e: candle_core::Error| LmError::CorruptCheckpoint { path: path.clone(), reason: e.to_string() };
+    // SAFETY: the weights file is only ever replaced by an atomic rename (crate::atomic), never written in place, so
+    // the mapped bytes cannot change under the model.
+    let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&path], DType::F32, dev) }.map_err(corrupt)?;
+    let model = Autoencoder::load(vb, &file.model).map_err(corrupt)?;
+    Ok((file, model))
 }
 
 pub fn load_state(dir: &Path) -> Result<TrainState> {

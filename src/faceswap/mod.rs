@@ -8,8 +8,8 @@
 //!
 //! Code map, in pipeline order: [`config`] (shapes) → [`conv`] and [`layers`] → [`model`] (encoder, decoders) and
 //! [`discriminator`] → [`faceset`] (crops) → [`augment`] (warp, affine, colour) → [`ssim`] and [`loss`] →
-//! [`train`] (the loop; [`checkpoint`] files, [`preview`] grid, the loss plot from `lm::plot`) → [`swapper`]
-//! (inference). [`sharpness`] measures what the GAN adds.
+//! [`train`] (the loop; [`checkpoint`] files, [`preview`] grid, the loss plot from `lm::plot`) → [`eval`] (held-out
+//! SSIM, per crop for a trained model) → [`swapper`] (inference). [`sharpness`] measures what the GAN adds.
 //!
 //! **Invariant:** every random draw that affects training (init, batches, augmentation) comes from a seeded
 //! [`crate::lm::rng::Rng`] whose state is checkpointed, so a resumed run reproduces an unbroken one to float noise.
@@ -21,6 +21,7 @@ pub mod conv;
 pub mod crops;
 pub mod discriminator;
 pub mod error;
+pub mod eval;
 pub mod faceset;
 pub mod layers;
 pub mod loss;
@@ -33,7 +34,8 @@ pub mod train;
 
 pub use config::Config;
 pub use error::FaceswapError;
+pub use eval::Eval;
 pub use faceset::FaceSet;
 pub use model::{Autoencoder, Side};
 pub use swapper::Swapper;
-pub use train::{Eval, Observer, Progress, TrainConfig, TrainReport, train};
+pub use train::{Observer, Progress, TrainConfig, TrainReport, train};

@@ -3,16 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use candle_core::{DType, Device};
-use candle_nn::VarBuilder;
+use candle_core::Device;
 use image::RgbImage;
 
-use super::checkpoint::{self, ModelFile};
-use super::error::{FaceswapError, Result};
+use super::checkpoint;
+use super::error::Result;
+use super::eval;
 use super::model::{Autoencoder, Side};
-use super::train;
 use crate::faces::{ConvertError, FaceConverter};
-use crate::lm::LmError;
 
 pub struct Swapper {
     model: Autoencoder,
@@ -24,21 +22,8 @@ pub struct Swapper {
 impl Swapper {
     /// Loads `model_dir/config.json` and the encoder and decoders from `model_dir/model.safetensors`.
     pub fn load(model_dir: &Path) -> Result<Swapper> {
-        let file: ModelFile = checkpoint::load_config(model_dir)?;
-        let path = model_dir.join(checkpoint::MODEL);
-        if !path.is_file() {
-            return Err(FaceswapError::Io {
-                path,
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no weights (has the model been trained?)"),
-            });
-        }
         let dev = crate::device::device();
-        // SAFETY: the weights file is only ever replaced by an atomic rename (crate::atomic), never written in place,
-        // so the mapped bytes cannot change under the model.
-        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&path], DType::F32, &dev) }
-            .map_err(|e| LmError::CorruptCheckpoint { path: path.clone(), reason: e.to_string() })?;
-        let model = Autoencoder::load(vb, &file.model)
-            .map_err(|e| LmError::CorruptCheckpoint { path: path.clone(), reason: e.to_string() })?;
+        let (_, model) = checkpoint::load_model(model_dir, &dev)?;
         Ok(Swapper { model, side: Side::A, dev, dir: model_dir.to_path_buf() })
     }
 
@@ -58,7 +43,7 @@ impl Swapper {
 
     /// Converts `crops` (each `resolution()` square) with the chosen decoder.
     pub fn swap(&self, crops: &[RgbImage]) -> Result<Vec<RgbImage>> {
-        train::convert(&self.model, crops, self.side, &self.dev)
+        eval::convert(&self.model, crops, self.side, &self.dev)
     }
 }
 

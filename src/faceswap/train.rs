@@ -21,12 +21,12 @@ use super::config::Config;
 use super::crops;
 use super::discriminator::{CodeCritic, Discriminators, PatchGan};
 use super::error::{FaceswapError, Result};
+use super::eval::{self, Eval, convert};
 use super::faceset::FaceSet;
 use super::layers;
 use super::loss;
 use super::model::{Autoencoder, Side};
 use super::preview;
-use super::sharpness;
 use super::ssim::Ssim;
 use crate::faces::colour;
 use crate::lm::optim::{self, AdamW};
@@ -42,8 +42,6 @@ const PREVIEW_COLUMNS: usize = 10;
 /// Smallest side a preview cell is drawn at: 64-px crops are magnified ×2 (nearest neighbour, so no blur is added
 /// that the model did not make) for a person to judge them.
 const PREVIEW_CELL: u32 = 128;
-/// Crops per forward pass when evaluating.
-const EVAL_CHUNK: usize = 32;
 /// Limits of the std scale when a star's crop is recoloured like a footage crop: down to no chroma at all (a
 /// black-and-white film), up to 4× (never blowing a flat crop's noise up further).
 const RECOLOUR_GAINS: (f32, f32) = (0.0, 4.0);
@@ -181,19 +179,6 @@ pub trait Observer {
 
 /// Observes nothing.
 impl Observer for () {}
-
-/// Held-out quality at one step.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Eval {
-    /// Mean SSIM of A→A on A's held-out crops, and of B→B on B's.
-    pub ssim_a: f32,
-    pub ssim_b: f32,
-    /// Laplacian variance of the reconstructions, and of the held-out crops themselves.
-    pub sharpness_a: f64,
-    pub sharpness_b: f64,
-    pub sharpness_real_a: f64,
-    pub sharpness_real_b: f64,
-}
 
 /// What a run did.
 #[derive(Debug, Clone)]
@@ -410,7 +395,7 @@ pub fn train(
             elapsed_secs: elapsed.as_secs_f64(),
         };
         if state.step % cfg.eval_every == 0 || last {
-            let e = evaluate(&model, &ssim, &a, &b, &dev)?;
+            let e = eval::evaluate(&model, &ssim, &a.held_out_crops(), &b.held_out_crops(), &dev)?;
             row.ssim = Some((e.ssim_a, e.ssim_b));
             if state.ssim_075.is_none() && e.ssim_a.min(e.ssim_b) >= SSIM_TARGET {
                 state.ssim_075 = Some((state.step, elapsed.as_secs_f64()));
@@ -590,37 +575,6 @@ fn adam(vars: &VarMap, beta1: f64) -> Result<AdamW> {
     opt.beta1 = beta1;
     opt.beta2 = 0.999;
     Ok(opt)
-}
-
-/// Runs `crops` through the encoder and `side`'s decoder, in chunks.
-pub fn convert(model: &Autoencoder, crops: &[RgbImage], side: Side, dev: &Device) -> Result<Vec<RgbImage>> {
-    let res = model.config.resolution;
-    let mut out = Vec::with_capacity(crops.len());
-    for (chunk_no, chunk) in crops.chunks(EVAL_CHUNK).enumerate() {
-        if let Some((k, c)) = chunk.iter().enumerate().find(|(_, c)| c.dimensions() != (res, res)) {
-            let index = chunk_no * EVAL_CHUNK + k;
-            return Err(FaceswapError::CropSize { index, width: c.width(), height: c.height(), res });
-        }
-        let planar: Vec<Vec<f32>> = chunk.iter().map(crops::to_planar).collect();
-        let x = crops::batch(&planar, res as usize, dev)?;
-        out.extend(crops::images(&model.forward(&x, side)?)?);
-    }
-    Ok(out)
-}
-
-/// Held-out SSIM (through 8-bit pictures, as a user would see them) and sharpness of each identity.
-fn evaluate(model: &Autoencoder, ssim: &Ssim, a: &Identity, b: &Identity, dev: &Device) -> Result<Eval> {
-    let one = |id: &Identity, side: Side| -> Result<(f32, f64, f64)> {
-        let real = id.held_out_crops();
-        let fake = convert(model, &real, side, dev)?;
-        let res = model.config.resolution as usize;
-        let to_t = |imgs: &[RgbImage]| crops::batch(&imgs.iter().map(crops::to_planar).collect::<Vec<_>>(), res, dev);
-        let score = ssim.mean(&to_t(&fake)?, &to_t(&real)?)?.to_scalar::<f32>()?;
-        Ok((score, sharpness::mean_laplacian_variance(&fake), sharpness::mean_laplacian_variance(&real)))
-    };
-    let (ssim_a, sharpness_a, sharpness_real_a) = one(a, Side::A)?;
-    let (ssim_b, sharpness_b, sharpness_real_b) = one(b, Side::B)?;
-    Ok(Eval { ssim_a, ssim_b, sharpness_a, sharpness_b, sharpness_real_a, sharpness_real_b })
 }
 
 fn write_preview(path: &Path, model: &Autoencoder, a: &Identity, b: &Identity, dev: &Device) -> Result<()> {

@@ -28,7 +28,12 @@ pub fn forward(model: Option<&Path>, res: u32, crops: usize) -> anyhow::Result<V
             let cfg = Config::for_resolution(res)?;
             let model = Autoencoder::load(VarBuilder::from_varmap(&varmap, DType::F32, &dev), &cfg)?;
             layers::init_params(&varmap, 1)?;
-            (Box::new(move |c: &[RgbImage]| Ok(train::convert(&model, c, Side::A, &dev).map(|_| ())?)), res)
+            (
+                Box::new(
+                    move |c: &[RgbImage]| Ok(reel::faceswap::eval::convert(&model, c, Side::A, &dev).map(|_| ())?),
+                ),
+                res,
+            )
         }
     };
     let crop = RgbImage::from_fn(res, res, |x, y| image::Rgb([(x * 3) as u8, (y * 3) as u8, 128]));

@@ -182,6 +182,27 @@ fn faces_train_runs_as_a_job_resumes_and_refuses_bad_sets() {
     assert!(more.stdout().contains("5 steps"), "{}", more.stdout());
     assert_eq!(train::read_csv(&model.join("loss.csv")).len(), 5);
 
+    // `reel faces report MODEL` scores each held-out crop again; their mean is what training last measured.
+    let trained: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(model.join("report.json")).unwrap()).unwrap();
+    let scored = dir.reel().args(["faces", "report", "star", "--json"]).success();
+    let scored: serde_json::Value = serde_json::from_str(&scored.stdout()).unwrap();
+    assert_eq!(scored["step"], 5);
+    for (side, key) in [("a", "ssim_a"), ("b", "ssim_b")] {
+        let crops = scored[side]["held_out"].as_array().unwrap();
+        assert_eq!(crops.len(), 2, "24 crops hold out 2: {scored}");
+        assert!(crops.iter().all(|c| c["file"].as_str().unwrap().ends_with(".png")), "{scored}");
+        let per_crop: Vec<f64> = crops.iter().map(|c| c["ssim"].as_f64().unwrap()).collect();
+        let mean = per_crop.iter().sum::<f64>() / 2.0;
+        let measured = trained["held_out"][key].as_f64().unwrap();
+        assert!((mean - measured).abs() < 1e-4, "{side}: crops {per_crop:?} against {measured} in training");
+        assert!((0.0..=1.0).contains(&scored[side]["ssim_train"].as_f64().unwrap()), "{scored}");
+    }
+    let text = dir.reel().arg("faces").arg("report").arg(&model).success();
+    assert!(text.stdout().contains("24 crops, 2 held out"), "{}", text.stdout());
+    let not_model = dir.reel().arg("faces").arg("report").arg(a).code(2);
+    assert!(not_model.stderr().contains("not a face-swap model"), "{}", not_model.stderr());
+
     let empty = tempfile::tempdir().unwrap();
     let bad = dir.reel().args(["faces", "train", "--a"]).arg(empty.path()).arg("--b").arg(b).code(2);
     assert!(bad.stderr().contains("has no PNG crops"), "{}", bad.stderr());
