@@ -9,6 +9,7 @@ use candle_core::DType;
 use candle_nn::{VarBuilder, VarMap};
 use image::RgbImage;
 use reel::faces::FaceConverter;
+use reel::faceswap::augment::Strength;
 use reel::faceswap::{Autoencoder, Config, Side, Swapper, layers, train};
 use serde_json::{Value, json};
 
@@ -110,6 +111,9 @@ pub struct Run {
     /// The weight of the code discriminator that pulls A's codes toward B's.
     #[arg(long)]
     pub code_weight: Option<f64>,
+    /// Scales the geometric augmentation (rotation, scale, shift and warp) by this factor.
+    #[arg(long, default_value_t = 1.0)]
+    pub augment: f32,
 }
 
 /// Trains a model on face sets `a` and `b` into `out` for `run.minutes`, evaluating held-out SSIM every
@@ -128,6 +132,13 @@ pub fn train_run(a: &Path, b: &Path, out: &Path, run: &Run) -> anyhow::Result<Va
         unwarped_fraction: run.unwarped.unwrap_or(defaults.unwarped_fraction),
         colour_transfer: run.colour_transfer.unwrap_or(defaults.colour_transfer),
         code_weight: run.code_weight.unwrap_or(defaults.code_weight),
+        augment: Strength {
+            max_rotate_deg: defaults.augment.max_rotate_deg * run.augment,
+            max_scale: defaults.augment.max_scale * run.augment,
+            max_shift: defaults.augment.max_shift * run.augment,
+            warp_sigma: defaults.augment.warp_sigma * run.augment,
+            ..defaults.augment
+        },
         ..defaults
     };
     let resume = out.join("state.json").is_file();
@@ -139,6 +150,7 @@ pub fn train_run(a: &Path, b: &Path, out: &Path, run: &Run) -> anyhow::Result<Va
         "gan_weight": run.gan_weight,
         "colour_transfer": cfg.colour_transfer,
         "code_weight": cfg.code_weight,
+        "augment": run.augment,
         "eval": report.last_eval,
         "ssim_075": report.ssim_075,
         "crops": [report.crops_a, report.crops_b],
