@@ -310,6 +310,10 @@ pub enum FacesCommand {
         /// "true face"); 0 trains without one.
         #[arg(long, env = "REEL_CODE_WEIGHT", default_value_t = 0.0, value_name = "W")]
         code_weight: f64,
+        /// How much more the face counts than the crop's background in the reconstruction loss (pixel weights
+        /// 1 + W × the blend mask); 0 weights every pixel the same.
+        #[arg(long, env = "REEL_FACE_WEIGHT", default_value_t = 0.0, value_name = "W")]
+        face_weight: f64,
         /// Redraw preview.png every N steps.
         #[arg(long, default_value_t = 100, value_name = "N")]
         preview_every: u64,

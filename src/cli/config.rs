@@ -226,6 +226,7 @@ pub struct FacesTrainRequest {
     pub minutes: Option<f64>,
     pub gan_weight: f64,
     pub code_weight: f64,
+    pub face_weight: f64,
     pub preview_every: u64,
     pub seed: u64,
     pub resume: bool,
@@ -576,6 +577,7 @@ fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
             minutes,
             gan_weight,
             code_weight,
+            face_weight,
             preview_every,
             seed,
             resume,
@@ -587,7 +589,9 @@ fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
             if steps == Some(0) {
                 return Err(ConfigError::Zero);
             }
-            for (flag, w) in [("--gan-weight", gan_weight), ("--code-weight", code_weight)] {
+            let weights =
+                [("--gan-weight", gan_weight), ("--code-weight", code_weight), ("--face-weight", face_weight)];
+            for (flag, w) in weights {
                 if !(w.is_finite() && w >= 0.0) {
                     return Err(ConfigError::Weight(flag, w));
                 }
@@ -619,6 +623,7 @@ fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
                 minutes,
                 gan_weight,
                 code_weight,
+                face_weight,
                 preview_every,
                 seed,
                 resume,

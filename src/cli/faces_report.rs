@@ -57,13 +57,14 @@ fn model_report(dir: &Path, json: bool) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     }
     println!(
-        "model {}: {} px, {} steps in {:.1} min of training (GAN weight {}, code weight {})",
+        "model {}: {} px, {} steps in {:.1} min of training (GAN weight {}, code weight {}, face weight {})",
         r.dir.display(),
         r.resolution,
         r.step,
         r.elapsed_secs / 60.0,
         r.gan_weight,
-        r.code_weight
+        r.code_weight,
+        r.face_weight
     );
     match r.ssim_075 {
         Some((step, secs)) => println!("  held-out SSIM reached 0.75 for both at step {step}, after {secs:.0} s"),
@@ -77,13 +78,16 @@ fn model_report(dir: &Path, json: bool) -> anyhow::Result<Exit> {
 
 fn print_identity(id: &IdentityReport) {
     println!(
-        "{} ({}): {} crops, {} held out; SSIM held out {:.3}, training crops {:.3}; sharpness {:.0} (the crops: {:.0})",
+        "{} ({}): {} crops, {} held out; SSIM held out {:.3} (face {:.3}), training crops {:.3} (face {:.3}); \
+         sharpness {:.0} (the crops: {:.0})",
         id.side.name().to_uppercase(),
         id.set.display(),
         id.crops,
         id.held_out.len(),
         id.ssim,
+        id.ssim_face,
         id.ssim_train,
+        id.ssim_face_train,
         id.sharpness,
         id.sharpness_real
     );
@@ -91,7 +95,7 @@ fn print_identity(id: &IdentityReport) {
     worst.sort_by(|x, y| x.ssim.total_cmp(&y.ssim));
     for c in worst.iter().take(WORST_SHOWN) {
         let name = c.file.file_name().map_or_else(|| c.file.display().to_string(), |n| n.to_string_lossy().into());
-        println!("  {name}  {:.3}", c.ssim);
+        println!("  {name}  {:.3}  face {:.3}", c.ssim, c.ssim_face);
     }
     if worst.len() > WORST_SHOWN {
         println!("  … {} more (--json lists every crop)", worst.len() - WORST_SHOWN);

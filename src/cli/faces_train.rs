@@ -54,6 +54,7 @@ pub async fn train(
         minutes: request.minutes,
         gan_weight: request.gan_weight,
         code_weight: request.code_weight,
+        face_weight: request.face_weight,
         preview_every: request.preview_every,
         seed: request.seed,
         resume: request.resume,

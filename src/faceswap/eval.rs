@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::checkpoint;
 use super::crops;
 use super::error::{FaceswapError, Result};
+use super::face_weights::FaceWeights;
 use super::faceset::FaceSet;
 use super::model::{Autoencoder, Side};
 use super::sharpness;
@@ -54,6 +55,8 @@ pub fn convert(model: &Autoencoder, crops: &[RgbImage], side: Side, dev: &Device
 pub struct Scores {
     /// SSIM of each reconstruction against its crop, in the crops' order.
     pub ssim: Vec<f32>,
+    /// The same over the face alone: the SSIM map weighted by the swap's blend mask, as the film shows it.
+    pub ssim_face: Vec<f32>,
     /// Mean Laplacian variance of the reconstructions, and of the crops.
     pub sharpness: f64,
     pub sharpness_real: f64,
@@ -62,21 +65,34 @@ pub struct Scores {
 impl Scores {
     /// Mean SSIM over the crops (0 for none).
     pub fn mean_ssim(&self) -> f32 {
-        self.ssim.iter().sum::<f32>() / self.ssim.len().max(1) as f32
+        mean(&self.ssim)
     }
+
+    /// Mean face SSIM over the crops (0 for none).
+    pub fn mean_ssim_face(&self) -> f32 {
+        mean(&self.ssim_face)
+    }
+}
+
+fn mean(v: &[f32]) -> f32 {
+    v.iter().sum::<f32>() / v.len().max(1) as f32
 }
 
 /// Reconstructs `real` (crops of identity `side`) with `side`'s decoder and scores each against its crop.
 pub fn score(model: &Autoencoder, ssim: &Ssim, real: &[RgbImage], side: Side, dev: &Device) -> Result<Scores> {
     let fake = convert(model, real, side, dev)?;
     let res = model.config.resolution as usize;
-    let mut per_crop = Vec::with_capacity(real.len());
+    let face = FaceWeights::face_only(res, dev)?;
+    let (mut per_crop, mut per_face) = (Vec::with_capacity(real.len()), Vec::with_capacity(real.len()));
     for (f, r) in fake.chunks(CHUNK).zip(real.chunks(CHUNK)) {
         let to_t = |imgs: &[RgbImage]| crops::batch(&imgs.iter().map(crops::to_planar).collect::<Vec<_>>(), res, dev);
-        per_crop.extend(ssim.per_image(&to_t(f)?, &to_t(r)?)?);
+        let (f, r) = (to_t(f)?, to_t(r)?);
+        per_crop.extend(ssim.per_image(&f, &r)?);
+        per_face.extend(ssim.per_image_weighted(&f, &r, &face.valid)?);
     }
     Ok(Scores {
         ssim: per_crop,
+        ssim_face: per_face,
         sharpness: sharpness::mean_laplacian_variance(&fake),
         sharpness_real: sharpness::mean_laplacian_variance(real),
     })
@@ -100,6 +116,8 @@ pub fn evaluate(model: &Autoencoder, ssim: &Ssim, a: &[RgbImage], b: &[RgbImage]
 pub struct CropScore {
     pub file: PathBuf,
     pub ssim: f32,
+    /// SSIM over the face alone ([`Scores::ssim_face`]).
+    pub ssim_face: f32,
 }
 
 /// One identity of a trained model, scored on its held-out crops.
@@ -116,6 +134,9 @@ pub struct IdentityReport {
     /// its training crops rather than the face; both low, it lacks capacity or training.
     pub ssim: f32,
     pub ssim_train: f32,
+    /// The same two over the face alone, as the film shows it ([`Scores::ssim_face`]).
+    pub ssim_face: f32,
+    pub ssim_face_train: f32,
     pub sharpness: f64,
     pub sharpness_real: f64,
 }
@@ -131,6 +152,7 @@ pub struct ModelReport {
     pub ssim_075: Option<(u64, f64)>,
     pub gan_weight: f64,
     pub code_weight: f64,
+    pub face_weight: f64,
     pub a: IdentityReport,
     pub b: IdentityReport,
 }
@@ -155,11 +177,17 @@ pub fn inspect(model_dir: &Path) -> Result<ModelReport> {
             crops: set.len(),
             held_out: held_out
                 .iter()
-                .zip(&scores.ssim)
-                .map(|(&i, &ssim)| CropScore { file: set.files[i].clone(), ssim })
+                .enumerate()
+                .map(|(k, &i)| CropScore {
+                    file: set.files[i].clone(),
+                    ssim: scores.ssim[k],
+                    ssim_face: scores.ssim_face[k],
+                })
                 .collect(),
             ssim: scores.mean_ssim(),
             ssim_train: trained.mean_ssim(),
+            ssim_face: scores.mean_ssim_face(),
+            ssim_face_train: trained.mean_ssim_face(),
             sharpness: scores.sharpness,
             sharpness_real: scores.sharpness_real,
         })
@@ -172,6 +200,7 @@ pub fn inspect(model_dir: &Path) -> Result<ModelReport> {
         ssim_075: state.ssim_075,
         gan_weight: file.train.gan_weight,
         code_weight: file.train.code_weight,
+        face_weight: file.train.face_weight,
         a: identity(&file.a, Side::A)?,
         b: identity(&file.b, Side::B)?,
     })

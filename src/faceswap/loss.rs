@@ -1,17 +1,51 @@
-//! The training objectives: reconstruction (L1 + (1 − SSIM)) and the least-squares GAN losses (LSGAN, Mao et al.
-//! 2017) on PatchGAN logits. LSGAN rather than the log loss: its gradients do not vanish when the discriminator wins,
+//! The training objectives: reconstruction (L1 + (1 − SSIM), optionally weighted toward the face) and the
+//! least-squares GAN losses (LSGAN, Mao et al. 2017) on PatchGAN logits. LSGAN rather than the log loss: its gradients do not vanish when the discriminator wins,
 //! and it needs no sigmoid or log (only `sqr` and `mean`, which have backward passes). It must not know about
 //! optimizers or files.
 
-use candle_core::{Result, Tensor};
+use candle_core::{Device, Result, Tensor};
 
+use super::face_weights::FaceWeights;
 use super::ssim::Ssim;
 
-/// `mean |x − y| + (1 − SSIM(x, y))`, a scalar tensor.
-pub fn reconstruction(ssim: &Ssim, output: &Tensor, target: &Tensor) -> Result<Tensor> {
-    let l1 = (output - target)?.abs()?.mean_all()?;
-    let dssim = ssim.mean(output, target)?.affine(-1.0, 1.0)?;
-    l1 + dssim
+/// The reconstruction loss `mean w·|x − y| + (1 − mean w·SSIM(x, y))` over a crop, with per-pixel weights `w` of
+/// mean 1. Uniform weights are the plain loss. [`Reconstruction::toward_face`] weights the pixels the swap will show:
+/// the film keeps only what the blend mask lets through, so capacity spent on the crop's background is lost to it
+/// (DeepFaceLab trains on masked faces for the same reason).
+pub struct Reconstruction {
+    ssim: Ssim,
+    /// `None` for uniform weights.
+    weights: Option<FaceWeights>,
+}
+
+impl Reconstruction {
+    /// Every pixel counts the same.
+    pub fn uniform(res: usize, dev: &Device) -> Result<Reconstruction> {
+        Ok(Reconstruction { ssim: Ssim::new(res, res, dev)?, weights: None })
+    }
+
+    /// Pixel weights `1 + face_weight · alpha`, with `alpha` the swap's default blend mask ([`FaceWeights`]): 0
+    /// gives the uniform loss, large values train on the face alone.
+    pub fn toward_face(res: usize, face_weight: f64, dev: &Device) -> Result<Reconstruction> {
+        let weights =
+            if face_weight == 0.0 { None } else { Some(FaceWeights::new(res, 1.0, face_weight as f32, dev)?) };
+        Ok(Reconstruction { ssim: Ssim::new(res, res, dev)?, weights })
+    }
+
+    /// The loss of `output` against `target`, both `(b, 3, res, res)`: a scalar tensor.
+    pub fn loss(&self, output: &Tensor, target: &Tensor) -> Result<Tensor> {
+        let diff = (output - target)?.abs()?;
+        let map = self.ssim.map(output, target)?;
+        let (l1, ssim) = match &self.weights {
+            None => (diff.mean_all()?, map.mean_all()?),
+            Some(w) => (diff.broadcast_mul(&w.full)?.mean_all()?, map.broadcast_mul(&w.valid)?.mean_all()?),
+        };
+        l1 + ssim.affine(-1.0, 1.0)?
+    }
+
+    pub fn ssim(&self) -> &Ssim {
+        &self.ssim
+    }
 }
 
 /// The generator's adversarial loss: `mean (D(fake) − 1)²`, small when the discriminator takes fakes for real.
@@ -45,10 +79,42 @@ mod tests {
         assert_eq!(scalar(discriminator(&ones, &zeros).unwrap()), 0.0);
         assert_eq!(scalar(discriminator(&zeros, &ones).unwrap()), 1.0);
 
-        let ssim = Ssim::new(16, 16, &dev).unwrap();
+        let rec = Reconstruction::uniform(16, &dev).unwrap();
         let x = Tensor::rand(0f32, 1.0, (1, 3, 16, 16), &dev).unwrap();
-        assert!(scalar(reconstruction(&ssim, &x, &x).unwrap()).abs() < 1e-5);
+        assert!(scalar(rec.loss(&x, &x).unwrap()).abs() < 1e-5);
         let shifted = (&x * 0.5).unwrap();
-        assert!(scalar(reconstruction(&ssim, &shifted, &x).unwrap()) > 0.2);
+        assert!(scalar(rec.loss(&shifted, &x).unwrap()) > 0.2);
+    }
+
+    /// An error at the crop's border costs less with the face weighted, and one at its centre more; without a face
+    /// weight the loss is the uniform one.
+    #[test]
+    fn the_face_weight_moves_the_loss_toward_the_centre() {
+        let dev = device();
+        let res = 32;
+        let x = Tensor::rand(0.3f32, 0.7, (1, 3, res, res), &dev).unwrap();
+        // Noise on a 6-pixel frame at the border, or on the middle 8×8.
+        let region = |centre: bool| {
+            let m: Vec<f32> = (0..res * res)
+                .map(|i| {
+                    let (r, c) = (i / res, i % res);
+                    let border = r < 6 || c < 6 || r >= res - 6 || c >= res - 6;
+                    let middle = (12..20).contains(&r) && (12..20).contains(&c);
+                    f32::from(if centre { middle } else { border })
+                })
+                .collect();
+            Tensor::from_vec(m, (1, 1, res, res), &dev).unwrap()
+        };
+        let noise = Tensor::rand(-0.3f32, 0.3, (1, 3, res, res), &dev).unwrap();
+        let spoil = |centre| (&x + noise.broadcast_mul(&region(centre)).unwrap()).unwrap();
+        let (uniform, face) =
+            (Reconstruction::uniform(res, &dev).unwrap(), Reconstruction::toward_face(res, 8.0, &dev).unwrap());
+        let off = Reconstruction::toward_face(res, 0.0, &dev).unwrap();
+        let (border, centre) = (spoil(false), spoil(true));
+        let l = |r: &Reconstruction, y: &Tensor| scalar(r.loss(y, &x).unwrap());
+        assert!(l(&face, &border) < 0.5 * l(&uniform, &border), "{} vs {}", l(&face, &border), l(&uniform, &border));
+        assert!(l(&face, &centre) > 1.5 * l(&uniform, &centre), "{} vs {}", l(&face, &centre), l(&uniform, &centre));
+        assert_eq!(l(&off, &centre), l(&uniform, &centre));
+        assert!(l(&face, &x).abs() < 1e-5);
     }
 }

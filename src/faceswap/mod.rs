@@ -3,11 +3,12 @@
 //! and [`Swapper`], the [`FaceConverter`](crate::faces::FaceConverter) that runs a trained model.
 //!
 //! It owns face-set reading (a folder of square PNG crops), the model folder `models/NAME/` and its files. It must
-//! not know about video frames, tracks, masks or blending (that is `faces`), and never prints: progress goes
+//! not know about video frames, tracks or blending (that is `faces`; only the blend mask's shape is borrowed, to
+//! weight the face's pixels in [`face_weights`]), and never prints: progress goes
 //! through [`train::Observer`].
 //!
 //! Code map, in pipeline order: [`config`] (shapes) → [`conv`] and [`layers`] → [`model`] (encoder, decoders) and
-//! [`discriminator`] → [`faceset`] (crops) → [`augment`] (warp, affine, colour) → [`ssim`] and [`loss`] →
+//! [`discriminator`] → [`faceset`] (crops) → [`augment`] (warp, affine, colour) → [`ssim`], [`face_weights`] and [`loss`] →
 //! [`train`] (the loop; [`checkpoint`] files, [`preview`] grid, the loss plot from `lm::plot`) → [`eval`] (held-out
 //! SSIM, per crop for a trained model) → [`swapper`] (inference). [`sharpness`] measures what the GAN adds.
 //!
@@ -22,6 +23,7 @@ pub mod crops;
 pub mod discriminator;
 pub mod error;
 pub mod eval;
+pub mod face_weights;
 pub mod faceset;
 pub mod layers;
 pub mod loss;

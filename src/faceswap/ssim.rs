@@ -43,6 +43,11 @@ impl Ssim {
         Ok(Ssim { rows: band(h, dev)?, cols_t: band(w, dev)?.t()?.contiguous()? })
     }
 
+    /// Side of the SSIM map of `side`-square planes: only the windows that fit inside them.
+    pub fn valid_side(side: usize) -> usize {
+        side + 1 - TAPS
+    }
+
     /// `(b, c, h, w)` → `(b, c, h − 10, w − 10)`, each plane filtered.
     fn blur(&self, x: &Tensor) -> Result<Tensor> {
         let (b, c, h, w) = x.dims4()?;
@@ -76,6 +81,11 @@ impl Ssim {
     /// Mean SSIM of each image of the batch.
     pub fn per_image(&self, x: &Tensor, y: &Tensor) -> Result<Vec<f32>> {
         self.map(x, y)?.flatten_from(1)?.mean(1)?.to_vec1::<f32>()
+    }
+
+    /// Mean SSIM of each image of the batch, its map weighted by `weights` (`(1, 1, h − 10, w − 10)`, mean 1).
+    pub fn per_image_weighted(&self, x: &Tensor, y: &Tensor, weights: &Tensor) -> Result<Vec<f32>> {
+        self.map(x, y)?.broadcast_mul(weights)?.flatten_from(1)?.mean(1)?.to_vec1::<f32>()
     }
 }
 

@@ -27,7 +27,6 @@ use super::layers;
 use super::loss;
 use super::model::{Autoencoder, Side};
 use super::preview;
-use super::ssim::Ssim;
 use crate::faces::colour;
 use crate::lm::optim::{self, AdamW};
 use crate::lm::plot::{self, Series};
@@ -84,6 +83,11 @@ pub struct TrainConfig {
     /// to draw from the codes a swap will hand it. 0 trains no code discriminator.
     #[serde(default)]
     pub code_weight: f64,
+    /// How much more the face counts than the crop's background in the reconstruction loss: pixel weights
+    /// `1 + face_weight · alpha` of the swap's blend mask ([`loss::Reconstruction::toward_face`]). 0 (the default)
+    /// weights every pixel the same.
+    #[serde(default)]
+    pub face_weight: f64,
 }
 
 impl TrainConfig {
@@ -106,6 +110,7 @@ impl TrainConfig {
             unwarped_fraction: 0.0,
             colour_transfer: 0.0,
             code_weight: 0.0,
+            face_weight: 0.0,
         }
     }
 
@@ -145,7 +150,9 @@ impl TrainConfig {
         if !(0.0..=1.0).contains(&self.unwarped_fraction) {
             return bad("unwarped_fraction", self.unwarped_fraction.to_string(), "must be between 0 and 1");
         }
-        for (field, w) in [("gan_weight", self.gan_weight), ("code_weight", self.code_weight)] {
+        let weights =
+            [("gan_weight", self.gan_weight), ("code_weight", self.code_weight), ("face_weight", self.face_weight)];
+        for (field, w) in weights {
             if !(w.is_finite() && w >= 0.0) {
                 return bad(field, w.to_string(), "must be a number ≥ 0");
             }
@@ -319,7 +326,7 @@ pub fn train(
         layers::init_params(&d_vars, cfg.seed.wrapping_add(2))?;
     }
 
-    let ssim = Ssim::new(res as usize, res as usize, &dev)?;
+    let rec_loss = loss::Reconstruction::toward_face(res as usize, cfg.face_weight, &dev)?;
     let g_list = g_vars.all_vars();
     let d_list = d_vars.all_vars();
     let mut report = TrainReport {
@@ -348,7 +355,7 @@ pub fn train(
         let (xa, ya) = a.batch(cfg.batch, &strength, recolour, &mut state.rng, &dev)?;
         let (xb, yb) = b.batch(cfg.batch, &strength, None, &mut state.rng, &dev)?;
         let weights = Weights { gan: cfg.gan_weight, code: cfg.code_weight };
-        let mut step = generator_step(&model, &disc, &ssim, [(&xa, &ya), (&xb, &yb)], weights)?;
+        let mut step = generator_step(&model, &disc, &rec_loss, [(&xa, &ya), (&xb, &yb)], weights)?;
         optim::clip_grad_norm(&mut step.grads, &g_list, CLIP_NORM)?;
         opt_g.step(&step.grads, lr)?;
         let (mut gan_row, mut code_row) = (None, None);
@@ -395,7 +402,7 @@ pub fn train(
             elapsed_secs: elapsed.as_secs_f64(),
         };
         if state.step % cfg.eval_every == 0 || last {
-            let e = eval::evaluate(&model, &ssim, &a.held_out_crops(), &b.held_out_crops(), &dev)?;
+            let e = eval::evaluate(&model, rec_loss.ssim(), &a.held_out_crops(), &b.held_out_crops(), &dev)?;
             row.ssim = Some((e.ssim_a, e.ssim_b));
             if state.ssim_075.is_none() && e.ssim_a.min(e.ssim_b) >= SSIM_TARGET {
                 state.ssim_075 = Some((state.step, elapsed.as_secs_f64()));
@@ -474,14 +481,14 @@ struct SideStep {
 fn generator_step(
     model: &Autoencoder,
     disc: &Discriminators,
-    ssim: &Ssim,
+    rec_loss: &loss::Reconstruction,
     [(xa, ya), (xb, yb)]: [(&Tensor, &Tensor); 2],
     weights: Weights,
 ) -> Result<GeneratorStep> {
     let side = |x: &Tensor, y: &Tensor, side: Side, code_critic: Option<&CodeCritic>| -> Result<SideStep> {
         let code = model.encoder.code(x)?;
         let rec = model.decoder(side).forward(&model.encoder.expand(&code)?)?;
-        let loss = loss::reconstruction(ssim, &rec, y)?;
+        let loss = rec_loss.loss(&rec, y)?;
         let mut total = loss.clone();
         let adversarial = if weights.gan > 0.0 {
             let adv = loss::generator(&disc.get(side).forward(&rec)?)?;
@@ -740,7 +747,7 @@ mod tests {
         let disc = Discriminators::load(VarBuilder::from_varmap(&d_vars, DType::F32, &dev), &cfg, true).unwrap();
         layers::init_params(&g_vars, 1).unwrap();
         layers::init_params(&d_vars, 2).unwrap();
-        let ssim = Ssim::new(32, 32, &dev).unwrap();
+        let rec_loss = loss::Reconstruction::toward_face(32, 2.0, &dev).unwrap();
         let x = |seed: u64| {
             let mut rng = Rng::new(seed);
             let v: Vec<f32> = (0..2 * 3 * 32 * 32).map(|_| rng.next_f32()).collect();
@@ -748,7 +755,7 @@ mod tests {
         };
         let (xa, ya, xb, yb) = (x(1), x(2), x(3), x(4));
         let weights = Weights { gan: 0.1, code: 0.1 };
-        let step = generator_step(&model, &disc, &ssim, [(&xa, &ya), (&xb, &yb)], weights).unwrap();
+        let step = generator_step(&model, &disc, &rec_loss, [(&xa, &ya), (&xb, &yb)], weights).unwrap();
         assert!(step.adversarial.is_some() && step.code.is_some());
         let check = |vars: &VarMap, grads: &candle_core::backprop::GradStore, what: &str| {
             let data = vars.data().lock().unwrap();

@@ -119,6 +119,7 @@ pub fn plan(p: &SwapPlan) -> Result<Plan, PlanError> {
             minutes: Some(p.minutes),
             gan_weight: 0.1,
             code_weight: 0.0,
+            face_weight: 0.0,
             preview_every: 50,
             seed: p.seed,
             resume: false,

@@ -111,6 +111,9 @@ pub struct Run {
     /// The weight of the code discriminator that pulls A's codes toward B's.
     #[arg(long)]
     pub code_weight: Option<f64>,
+    /// How much more the face counts than the background in the reconstruction loss.
+    #[arg(long)]
+    pub face_weight: Option<f64>,
     /// Scales the geometric augmentation (rotation, scale, shift and warp) by this factor.
     #[arg(long, default_value_t = 1.0)]
     pub augment: f32,
@@ -132,6 +135,7 @@ pub fn train_run(a: &Path, b: &Path, out: &Path, run: &Run) -> anyhow::Result<Va
         unwarped_fraction: run.unwarped.unwrap_or(defaults.unwarped_fraction),
         colour_transfer: run.colour_transfer.unwrap_or(defaults.colour_transfer),
         code_weight: run.code_weight.unwrap_or(defaults.code_weight),
+        face_weight: run.face_weight.unwrap_or(defaults.face_weight),
         augment: Strength {
             max_rotate_deg: defaults.augment.max_rotate_deg * run.augment,
             max_scale: defaults.augment.max_scale * run.augment,
@@ -150,6 +154,7 @@ pub fn train_run(a: &Path, b: &Path, out: &Path, run: &Run) -> anyhow::Result<Va
         "gan_weight": run.gan_weight,
         "colour_transfer": cfg.colour_transfer,
         "code_weight": cfg.code_weight,
+        "face_weight": cfg.face_weight,
         "augment": run.augment,
         "eval": report.last_eval,
         "ssim_075": report.ssim_075,

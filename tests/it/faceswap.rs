@@ -197,6 +197,11 @@ fn faces_train_runs_as_a_job_resumes_and_refuses_bad_sets() {
         let measured = trained["held_out"][key].as_f64().unwrap();
         assert!((mean - measured).abs() < 1e-4, "{side}: crops {per_crop:?} against {measured} in training");
         assert!((0.0..=1.0).contains(&scored[side]["ssim_train"].as_f64().unwrap()), "{scored}");
+        // Over the face alone, each crop and their mean.
+        let faces: Vec<f64> = crops.iter().map(|c| c["ssim_face"].as_f64().unwrap()).collect();
+        assert!(faces.iter().all(|s| (-1.0..=1.0).contains(s)) && faces != per_crop, "{faces:?} vs {per_crop:?}");
+        let face_mean = scored[side]["ssim_face"].as_f64().unwrap();
+        assert!((face_mean - faces.iter().sum::<f64>() / 2.0).abs() < 1e-5, "{scored}");
     }
     let text = dir.reel().arg("faces").arg("report").arg(&model).success();
     assert!(text.stdout().contains("24 crops, 2 held out"), "{}", text.stdout());
