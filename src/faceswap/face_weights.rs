@@ -83,6 +83,6 @@ mod tests {
         let ssim = Ssim::new(res, res, &dev).unwrap();
         let whole = ssim.per_image(&x, &y).unwrap()[0];
         let face = ssim.per_image_weighted(&x, &y, &FaceWeights::face_only(res, &dev).unwrap().valid).unwrap()[0];
-        assert!(whole < 0.8 && face > 0.9 && face > whole + 0.1, "whole {whole}, face {face}");
+        assert!(whole < 0.8 && face > 0.85 && face > whole + 0.1, "whole {whole}, face {face}");
     }
 }
