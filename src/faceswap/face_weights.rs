@@ -25,7 +25,7 @@ impl FaceWeights {
         let valid: Vec<f32> = (0..side * side).map(|i| w[(i / side + off) * res + i % side + off]).collect();
         let tensor = |v: Vec<f32>, side: usize| {
             let mean = v.iter().sum::<f32>() / v.len() as f32;
-            if !(mean > 0.0) {
+            if mean.is_nan() || mean <= 0.0 {
                 candle_core::bail!("face weights must not all be 0 (background {background}, face {face})");
             }
             Tensor::from_vec(v.into_iter().map(|x| x / mean).collect(), (1, 1, side, side), dev)
