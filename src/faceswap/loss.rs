@@ -1,7 +1,7 @@
 //! The training objectives: reconstruction (L1 + (1 − SSIM), optionally weighted toward the face) and the
-//! least-squares GAN losses (LSGAN, Mao et al. 2017) on PatchGAN logits. LSGAN rather than the log loss: its gradients do not vanish when the discriminator wins,
-//! and it needs no sigmoid or log (only `sqr` and `mean`, which have backward passes). It must not know about
-//! optimizers or files.
+//! least-squares GAN losses (LSGAN, Mao et al. 2017) on PatchGAN logits. LSGAN rather than the log loss: its
+//! gradients do not vanish when the discriminator wins, and it needs no sigmoid or log (only `sqr` and `mean`, which
+//! have backward passes). It must not know about optimizers or files.
 
 use candle_core::{Device, Result, Tensor};
 
@@ -9,7 +9,7 @@ use super::face_weights::FaceWeights;
 use super::ssim::Ssim;
 
 /// The reconstruction loss `mean w·|x − y| + (1 − mean w·SSIM(x, y))` over a crop, with per-pixel weights `w` of
-/// mean 1. Uniform weights are the plain loss. [`Reconstruction::toward_face`] weights the pixels the swap will show:
+/// mean 1. Uniform weights are the plain loss. [`Reconstruction::new`] weights the pixels the swap will show:
 /// the film keeps only what the blend mask lets through, so capacity spent on the crop's background is lost to it
 /// (DeepFaceLab trains on masked faces for the same reason).
 pub struct Reconstruction {
@@ -19,14 +19,9 @@ pub struct Reconstruction {
 }
 
 impl Reconstruction {
-    /// Every pixel counts the same.
-    pub fn uniform(res: usize, dev: &Device) -> Result<Reconstruction> {
-        Ok(Reconstruction { ssim: Ssim::new(res, res, dev)?, weights: None })
-    }
-
     /// Pixel weights `1 + face_weight · alpha`, with `alpha` the swap's default blend mask ([`FaceWeights`]): 0
     /// gives the uniform loss, large values train on the face alone.
-    pub fn toward_face(res: usize, face_weight: f64, dev: &Device) -> Result<Reconstruction> {
+    pub fn new(res: usize, face_weight: f64, dev: &Device) -> Result<Reconstruction> {
         let weights =
             if face_weight == 0.0 { None } else { Some(FaceWeights::new(res, 1.0, face_weight as f32, dev)?) };
         Ok(Reconstruction { ssim: Ssim::new(res, res, dev)?, weights })
@@ -79,7 +74,7 @@ mod tests {
         assert_eq!(scalar(discriminator(&ones, &zeros).unwrap()), 0.0);
         assert_eq!(scalar(discriminator(&zeros, &ones).unwrap()), 1.0);
 
-        let rec = Reconstruction::uniform(16, &dev).unwrap();
+        let rec = Reconstruction::new(16, 0.0, &dev).unwrap();
         let x = Tensor::rand(0f32, 1.0, (1, 3, 16, 16), &dev).unwrap();
         assert!(scalar(rec.loss(&x, &x).unwrap()).abs() < 1e-5);
         let shifted = (&x * 0.5).unwrap();
@@ -108,8 +103,8 @@ mod tests {
         let noise = Tensor::rand(-0.3f32, 0.3, (1, 3, res, res), &dev).unwrap();
         let spoil = |centre| (&x + noise.broadcast_mul(&region(centre)).unwrap()).unwrap();
         let (uniform, face) =
-            (Reconstruction::uniform(res, &dev).unwrap(), Reconstruction::toward_face(res, 8.0, &dev).unwrap());
-        let off = Reconstruction::toward_face(res, 0.0, &dev).unwrap();
+            (Reconstruction::new(res, 0.0, &dev).unwrap(), Reconstruction::new(res, 8.0, &dev).unwrap());
+        let off = Reconstruction::new(res, 0.0, &dev).unwrap();
         let (border, centre) = (spoil(false), spoil(true));
         let l = |r: &Reconstruction, y: &Tensor| scalar(r.loss(y, &x).unwrap());
         assert!(l(&face, &border) < 0.5 * l(&uniform, &border), "{} vs {}", l(&face, &border), l(&uniform, &border));

@@ -84,7 +84,7 @@ pub struct TrainConfig {
     #[serde(default)]
     pub code_weight: f64,
     /// How much more the face counts than the crop's background in the reconstruction loss: pixel weights
-    /// `1 + face_weight · alpha` of the swap's blend mask ([`loss::Reconstruction::toward_face`]). 0 (the default)
+    /// `1 + face_weight · alpha` of the swap's blend mask ([`loss::Reconstruction::new`]). 0 (the default)
     /// weights every pixel the same.
     #[serde(default)]
     pub face_weight: f64,
@@ -326,7 +326,7 @@ pub fn train(
         layers::init_params(&d_vars, cfg.seed.wrapping_add(2))?;
     }
 
-    let rec_loss = loss::Reconstruction::toward_face(res as usize, cfg.face_weight, &dev)?;
+    let rec_loss = loss::Reconstruction::new(res as usize, cfg.face_weight, &dev)?;
     let g_list = g_vars.all_vars();
     let d_list = d_vars.all_vars();
     let mut report = TrainReport {
@@ -747,7 +747,7 @@ mod tests {
         let disc = Discriminators::load(VarBuilder::from_varmap(&d_vars, DType::F32, &dev), &cfg, true).unwrap();
         layers::init_params(&g_vars, 1).unwrap();
         layers::init_params(&d_vars, 2).unwrap();
-        let rec_loss = loss::Reconstruction::toward_face(32, 2.0, &dev).unwrap();
+        let rec_loss = loss::Reconstruction::new(32, 2.0, &dev).unwrap();
         let x = |seed: u64| {
             let mut rng = Rng::new(seed);
             let v: Vec<f32> = (0..2 * 3 * 32 * 32).map(|_| rng.next_f32()).collect();
