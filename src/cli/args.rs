@@ -296,6 +296,11 @@ pub enum FacesCommand {
         /// Crop size in pixels: 64 or 128.
         #[arg(long, env = "REEL_FACE_RES", default_value_t = 64)]
         res: u32,
+        /// The model: df (one decoder per identity: the star's decoder draws only what it has seen of the star) or
+        /// liae (one shared decoder and a bottleneck for the footage's identity: the swap keeps the footage's pose
+        /// and expression and takes the star's likeness from the shared bottleneck).
+        #[arg(long, env = "REEL_FACE_ARCH", value_enum, default_value_t = FaceArchArg::Df)]
+        arch: FaceArchArg,
         /// Optimizer steps (default 3000).
         #[arg(long, conflicts_with = "minutes", value_name = "N")]
         steps: Option<u64>,
@@ -397,6 +402,12 @@ pub enum TokenizerArg {
 pub enum ArchArg {
     Lstm,
     Gpt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FaceArchArg {
+    Df,
+    Liae,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

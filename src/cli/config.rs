@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::args::{
-    ArchArg, ArchiveCommand, BriefArgs, CastCommand, Cli, Command, CorpusCommand, ExtractArgs, FacesCommand,
+    ArchArg, ArchiveCommand, FaceArchArg, BriefArgs, CastCommand, Cli, Command, CorpusCommand, ExtractArgs, FacesCommand,
     GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotFilters, ShotsCommand, TokenizerArg, VoiceCommand,
 };
 use crate::archive::search::Ranking;
@@ -222,6 +222,7 @@ pub struct FacesTrainRequest {
     pub b: String,
     pub model: Slug,
     pub resolution: u32,
+    pub arch: crate::faceswap::config::Arch,
     pub steps: Option<u64>,
     pub minutes: Option<f64>,
     pub gan_weight: f64,
@@ -573,6 +574,7 @@ fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
             b,
             name,
             res,
+            arch,
             steps,
             minutes,
             gan_weight,
@@ -619,6 +621,10 @@ fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
                 b,
                 model,
                 resolution: res,
+                arch: match arch {
+                    FaceArchArg::Df => crate::faceswap::config::Arch::Df,
+                    FaceArchArg::Liae => crate::faceswap::config::Arch::Liae,
+                },
                 steps,
                 minutes,
                 gan_weight,

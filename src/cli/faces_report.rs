@@ -57,8 +57,9 @@ fn model_report(dir: &Path, json: bool) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     }
     println!(
-        "model {}: {} px, {} steps in {:.1} min of training (GAN weight {}, code weight {}, face weight {})",
+        "model {}: {} {} px, {} steps in {:.1} min of training (GAN weight {}, code weight {}, face weight {})",
         r.dir.display(),
+        r.arch.name().to_uppercase(),
         r.resolution,
         r.step,
         r.elapsed_secs / 60.0,

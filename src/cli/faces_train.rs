@@ -50,6 +50,7 @@ pub async fn train(
         a,
         b,
         resolution: request.resolution,
+        arch: request.arch,
         steps: request.steps,
         minutes: request.minutes,
         gan_weight: request.gan_weight,
@@ -79,8 +80,10 @@ pub async fn train(
         serde_json::from_slice(&std::fs::read(&path)?).with_context(|| format!("{} is damaged", path.display()))?;
     let ssim = report.held_out.map_or("n/a".to_string(), |e| format!("A {:.3}, B {:.3}", e.ssim_a, e.ssim_b));
     println!(
-        "model {model}: {} px, {} steps on {} + {} crops (GAN weight {}); held-out SSIM {ssim}; {:.2} steps/s",
-        report.resolution, report.steps, report.crops_a, report.crops_b, report.gan_weight, report.steps_per_s
+        "model {model}: {} {} px, {} steps on {} + {} crops (GAN weight {}); held-out SSIM {ssim}; {:.2} steps/s",
+        report.arch.name().to_uppercase(),
+        report.resolution,
+        report.steps, report.crops_a, report.crops_b, report.gan_weight, report.steps_per_s
     );
     if let Some((step, secs)) = report.ssim_075 {
         println!("  held-out SSIM reached 0.75 for both at step {step}, after {:.0} s of training", secs);

@@ -5,16 +5,60 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{FaceswapError, Result};
 
+/// How the identities share the model (DeepFaceLab's two archetypes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arch {
+    /// One shared encoder and bottleneck, one decoder per identity: the swap draws the footage's code with the
+    /// star's decoder, which has only ever drawn the star's poses.
+    #[default]
+    Df,
+    /// One shared encoder and one shared decoder, with two bottlenecks ("inter" layers): `inter_ab` sees both
+    /// identities and `inter_b` only the footage's. A face is drawn from the concatenation of two codes: (inter_b,
+    /// inter_ab) for the footage's identity, (inter_ab, inter_ab) for the star's, so a swap draws the footage's face
+    /// with the star's code twice, through a decoder that has drawn both identities' poses.
+    Liae,
+}
+
+impl Arch {
+    pub fn is_df(&self) -> bool {
+        *self == Arch::Df
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::Df => "df",
+            Arch::Liae => "liae",
+        }
+    }
+
+    /// Parses a command-line value.
+    pub fn parse(value: &str) -> Result<Arch> {
+        match value {
+            "df" => Ok(Arch::Df),
+            "liae" => Ok(Arch::Liae),
+            other => Err(FaceswapError::InvalidConfig {
+                field: "arch",
+                value: other.to_string(),
+                reason: "must be df or liae",
+            }),
+        }
+    }
+}
+
 /// The shared encoder, the two decoders and the discriminators, in channels per layer.
 ///
 /// Encoder: one stride-2 convolution per entry of `encoder` (each halves the side; 5×5 for the first, 3×3 after, where
-/// the picture is already small), a dense bottleneck of
-/// `bottleneck` units, a dense layer back to `side × side × encoder.last()` and one ×2 upscale to `upscale`
-/// channels. Each decoder: one ×2 upscale (3×3 convolution + pixel shuffle) per entry of `decoder`, then a 5×5
-/// convolution to RGB with a sigmoid. So `decoder.len() + 1 == encoder.len()`. A PatchGAN discriminator: one 4×4
+/// the picture is already small). Bottleneck ("inter"): a dense layer to `bottleneck` units, a dense layer back to
+/// `side × side × encoder.last()` and one ×2 upscale to `upscale` channels. Each decoder: one ×2 upscale (3×3
+/// convolution + pixel shuffle) per entry of `decoder`, then a 5×5 convolution to RGB with a sigmoid. So
+/// `decoder.len() + 1 == encoder.len()`. [`Arch`] says how many of each there are. A PatchGAN discriminator: one 4×4
 /// stride-2 convolution per entry of `discriminator`, then a 3×3 convolution to one logit per patch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
+    /// Models saved before the LIAE option are DF.
+    #[serde(default)]
+    pub arch: Arch,
     /// Side in pixels of the square crops the model takes and returns.
     pub resolution: u32,
     pub encoder: Vec<usize>,
@@ -28,6 +72,7 @@ impl Config {
     /// 64 px, sized for 2 CPU cores: about 60 M multiply-adds per crop through the encoder and one decoder.
     pub fn res64() -> Config {
         Config {
+            arch: Arch::Df,
             resolution: 64,
             encoder: vec![32, 64, 128, 256],
             bottleneck: 256,
@@ -45,6 +90,7 @@ impl Config {
     /// A few thousand parameters at 32 px, for tests.
     pub fn tiny() -> Config {
         Config {
+            arch: Arch::Df,
             resolution: 32,
             encoder: vec![8, 16, 32],
             bottleneck: 32,
@@ -107,6 +153,12 @@ mod tests {
         assert_eq!(Config::res64().bottleneck_side(), 4);
         assert_eq!(Config::res128().bottleneck_side(), 8);
         assert!(Config::for_resolution(96).unwrap_err().to_string().contains("96"));
+        assert_eq!(Arch::parse("liae").unwrap(), Arch::Liae);
+        assert!(Arch::parse("saehd").unwrap_err().to_string().contains("saehd"));
+        // A config.json written before `arch` existed is a DF model.
+        let mut old = serde_json::to_value(Config::res64()).unwrap();
+        old.as_object_mut().unwrap().remove("arch");
+        assert_eq!(serde_json::from_value::<Config>(old).unwrap().arch, Arch::Df);
         let check = |cfg: Config, field: &str| match cfg.validate() {
             Err(FaceswapError::InvalidConfig { field: f, .. }) => assert_eq!(f, field),
             other => panic!("expected {field} to be refused, got {other:?}"),

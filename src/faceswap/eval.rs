@@ -14,6 +14,7 @@ use super::crops;
 use super::error::{FaceswapError, Result};
 use super::face_weights::FaceWeights;
 use super::faceset::FaceSet;
+use super::config::Arch;
 use super::model::{Autoencoder, Side};
 use super::sharpness;
 use super::ssim::Ssim;
@@ -145,6 +146,7 @@ pub struct IdentityReport {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelReport {
     pub dir: PathBuf,
+    pub arch: Arch,
     pub resolution: u32,
     pub step: u64,
     pub elapsed_secs: f64,
@@ -194,6 +196,7 @@ pub fn inspect(model_dir: &Path) -> Result<ModelReport> {
     };
     Ok(ModelReport {
         dir: model_dir.to_path_buf(),
+        arch: file.model.arch,
         resolution: res,
         step: state.step,
         elapsed_secs: state.elapsed_secs,

@@ -1,7 +1,9 @@
-//! The autoencoder, the faceswap/DeepFaceLab way: one shared [`Encoder`] learns a face representation common to both
-//! identities, and two [`Decoder`]s, A (the star) and B (the other identity), each learn to draw one identity from
-//! it. Trained to reconstruct each identity through its own decoder, the model swaps by decoding one identity's
-//! encoding with the other's decoder. It must not know about losses, files or optimizers.
+//! The autoencoder, the faceswap/DeepFaceLab way, in DeepFaceLab's two archetypes ([`Arch`]). DF: one shared
+//! [`Encoder`] and bottleneck learn a face representation common to both identities, and two [`Decoder`]s, A (the
+//! star) and B (the other identity), each learn to draw one identity from it; the model swaps by decoding one
+//! identity's encoding with the other's decoder. LIAE: the encoder and one decoder are shared, and two bottlenecks
+//! ([`Inter`]) carry identity; the swap draws the footage's face from the shared bottleneck alone, as the star's
+//! crops always are. It must not know about losses, files or optimizers.
 //!
 //! Faces in and out are `(batch, 3, res, res)` RGB in `[0, 1]`; features between encoder and decoder are
 //! channels-last, as [`super::conv`] wants them.
@@ -10,7 +12,7 @@ use candle_core::{Module, Result, Tensor};
 use candle_nn::{Linear, VarBuilder};
 use serde::{Deserialize, Serialize};
 
-use super::config::Config;
+use super::config::{Arch, Config};
 use super::conv::Conv;
 use super::layers::{Upscale, conv, leaky_relu};
 
@@ -31,14 +33,9 @@ impl Side {
     }
 }
 
-/// Strided convolutions, a dense bottleneck, and one upscale.
+/// Strided convolutions: faces to flattened feature maps.
 pub struct Encoder {
     convs: Vec<Conv>,
-    dense_in: Linear,
-    dense_out: Linear,
-    upscale: Upscale,
-    side: usize,
-    channels: usize,
 }
 
 impl Encoder {
@@ -50,25 +47,48 @@ impl Encoder {
             convs.push(conv(vb.pp(format!("conv{i}")), c_in, c, k, 2)?);
             c_in = c;
         }
-        let side = cfg.bottleneck_side();
-        let flat = side * side * c_in;
-        Ok(Encoder {
-            convs,
-            dense_in: candle_nn::linear(flat, cfg.bottleneck, vb.pp("dense_in"))?,
-            dense_out: candle_nn::linear(cfg.bottleneck, flat, vb.pp("dense_out"))?,
-            upscale: Upscale::load(vb.pp("upscale"), c_in, cfg.upscale)?,
-            side,
-            channels: c_in,
-        })
+        Ok(Encoder { convs })
     }
+}
 
-    /// `(b, 3, res, res)` faces → `(b, bottleneck)` codes: what the two identities share.
-    pub fn code(&self, x: &Tensor) -> Result<Tensor> {
+impl Module for Encoder {
+    /// `(b, 3, res, res)` faces → `(b, side · side · encoder.last())` features.
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut h = x.permute((0, 2, 3, 1))?;
         for conv in &self.convs {
             h = leaky_relu(&conv.forward(&h)?)?;
         }
-        self.dense_in.forward(&h.flatten_from(1)?)
+        h.flatten_from(1)
+    }
+}
+
+/// A bottleneck (DeepFaceLab's "inter"): a dense layer down to the code, a dense layer back to the encoder's last
+/// feature map, and one upscale.
+pub struct Inter {
+    dense_in: Linear,
+    dense_out: Linear,
+    upscale: Upscale,
+    side: usize,
+    channels: usize,
+}
+
+impl Inter {
+    pub fn load(vb: VarBuilder, cfg: &Config) -> Result<Inter> {
+        let side = cfg.bottleneck_side();
+        let channels = *cfg.encoder.last().expect("validated: the encoder has layers");
+        let flat = side * side * channels;
+        Ok(Inter {
+            dense_in: candle_nn::linear(flat, cfg.bottleneck, vb.pp("dense_in"))?,
+            dense_out: candle_nn::linear(cfg.bottleneck, flat, vb.pp("dense_out"))?,
+            upscale: Upscale::load(vb.pp("upscale"), channels, cfg.upscale)?,
+            side,
+            channels,
+        })
+    }
+
+    /// Encoder features → `(b, bottleneck)` codes.
+    pub fn code(&self, features: &Tensor) -> Result<Tensor> {
+        self.dense_in.forward(features)
     }
 
     /// `(b, bottleneck)` codes → `(b, 2·side, 2·side, upscale)` features for a decoder.
@@ -79,13 +99,6 @@ impl Encoder {
     }
 }
 
-impl Module for Encoder {
-    /// `(b, 3, res, res)` faces → `(b, 2·side, 2·side, upscale)` features.
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        self.expand(&self.code(x)?)
-    }
-}
-
 /// Upscales, then a 5×5 convolution to RGB through a sigmoid.
 pub struct Decoder {
     upscales: Vec<Upscale>,
@@ -93,9 +106,10 @@ pub struct Decoder {
 }
 
 impl Decoder {
-    pub fn load(vb: VarBuilder, cfg: &Config) -> Result<Decoder> {
+    /// A decoder of `c_in`-channel features.
+    pub fn load(vb: VarBuilder, cfg: &Config, c_in: usize) -> Result<Decoder> {
         let mut upscales = Vec::new();
-        let mut c_in = cfg.upscale;
+        let mut c_in = c_in;
         for (i, &c) in cfg.decoder.iter().enumerate() {
             upscales.push(Upscale::load(vb.pp(format!("up{i}")), c_in, c)?);
             c_in = c;
@@ -105,7 +119,7 @@ impl Decoder {
 }
 
 impl Module for Decoder {
-    /// Encoder features → `(b, 3, res, res)` faces.
+    /// Bottleneck features → `(b, 3, res, res)` faces.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut h = x.clone();
         for up in &self.upscales {
@@ -115,11 +129,17 @@ impl Module for Decoder {
     }
 }
 
-/// The shared encoder and both decoders. Variables are named `encoder.*`, `decoder_a.*` and `decoder_b.*`.
+/// What follows the shared encoder, per [`Arch`].
+enum Layout {
+    Df { inter: Inter, decoder_a: Decoder, decoder_b: Decoder },
+    Liae { inter_ab: Inter, inter_b: Inter, decoder: Decoder },
+}
+
+/// The whole generator. Variables are named `encoder.*` (the convolutions, and for DF the bottleneck too),
+/// `decoder_a.*` and `decoder_b.*` for DF; `inter_ab.*`, `inter_b.*` and `decoder.*` for LIAE.
 pub struct Autoencoder {
-    pub encoder: Encoder,
-    pub decoder_a: Decoder,
-    pub decoder_b: Decoder,
+    encoder: Encoder,
+    layout: Layout,
     pub config: Config,
 }
 
@@ -127,24 +147,51 @@ impl Autoencoder {
     /// Builds the model on `vb`: a `VarMap` for training, or saved weights for inference.
     pub fn load(vb: VarBuilder, cfg: &Config) -> Result<Autoencoder> {
         cfg.validate().map_err(|e| candle_core::Error::Msg(e.to_string()))?;
-        Ok(Autoencoder {
-            encoder: Encoder::load(vb.pp("encoder"), cfg)?,
-            decoder_a: Decoder::load(vb.pp("decoder_a"), cfg)?,
-            decoder_b: Decoder::load(vb.pp("decoder_b"), cfg)?,
-            config: cfg.clone(),
-        })
-    }
-
-    pub fn decoder(&self, side: Side) -> &Decoder {
-        match side {
-            Side::A => &self.decoder_a,
-            Side::B => &self.decoder_b,
-        }
+        let layout = match cfg.arch {
+            Arch::Df => Layout::Df {
+                inter: Inter::load(vb.pp("encoder"), cfg)?,
+                decoder_a: Decoder::load(vb.pp("decoder_a"), cfg, cfg.upscale)?,
+                decoder_b: Decoder::load(vb.pp("decoder_b"), cfg, cfg.upscale)?,
+            },
+            Arch::Liae => Layout::Liae {
+                inter_ab: Inter::load(vb.pp("inter_ab"), cfg)?,
+                inter_b: Inter::load(vb.pp("inter_b"), cfg)?,
+                decoder: Decoder::load(vb.pp("decoder"), cfg, 2 * cfg.upscale)?,
+            },
+        };
+        Ok(Autoencoder { encoder: Encoder::load(vb.pp("encoder"), cfg)?, layout, config: cfg.clone() })
     }
 
     /// Encodes `x` and draws it as identity `side`: a reconstruction when `x` is that identity, a swap otherwise.
+    /// Returns the code of the bottleneck both identities share (what the code discriminator judges) and the face.
+    pub fn draw(&self, x: &Tensor, side: Side) -> Result<(Tensor, Tensor)> {
+        let features = self.encoder.forward(x)?;
+        match &self.layout {
+            Layout::Df { inter, decoder_a, decoder_b } => {
+                let code = inter.code(&features)?;
+                let decoder = match side {
+                    Side::A => decoder_a,
+                    Side::B => decoder_b,
+                };
+                let face = decoder.forward(&inter.expand(&code)?)?;
+                Ok((code, face))
+            }
+            Layout::Liae { inter_ab, inter_b, decoder } => {
+                let code = inter_ab.code(&features)?;
+                let shared = inter_ab.expand(&code)?;
+                let own = match side {
+                    Side::A => shared.clone(),
+                    Side::B => inter_b.expand(&inter_b.code(&features)?)?,
+                };
+                let face = decoder.forward(&Tensor::cat(&[&own, &shared], 3)?)?;
+                Ok((code, face))
+            }
+        }
+    }
+
+    /// The face of [`Autoencoder::draw`].
     pub fn forward(&self, x: &Tensor, side: Side) -> Result<Tensor> {
-        self.decoder(side).forward(&self.encoder.forward(x)?)
+        Ok(self.draw(x, side)?.1)
     }
 }
 
@@ -157,7 +204,8 @@ mod tests {
 
     #[test]
     fn output_has_the_input_shape_in_unit_range() {
-        for cfg in [Config::tiny(), Config::res64()] {
+        let liae = |cfg: Config| Config { arch: Arch::Liae, ..cfg };
+        for cfg in [Config::tiny(), Config::res64(), liae(Config::tiny()), liae(Config::res64())] {
             let varmap = VarMap::new();
             let model = Autoencoder::load(VarBuilder::from_varmap(&varmap, DType::F32, &device()), &cfg).unwrap();
             super::super::layers::init_params(&varmap, 1).unwrap();
@@ -172,7 +220,28 @@ mod tests {
             let a = model.forward(&x, Side::A).unwrap();
             let b = model.forward(&x, Side::B).unwrap();
             let diff = (a - b).unwrap().abs().unwrap().mean_all().unwrap().to_scalar::<f32>().unwrap();
-            assert!(diff > 1e-4, "the two decoders must differ: {diff}");
+            assert!(diff > 1e-4, "{:?}: the two identities must be drawn differently: {diff}", cfg.arch);
         }
+    }
+
+    /// DF keeps the names of the models saved before LIAE existed, so they still load.
+    #[test]
+    fn variables_are_named_per_arch() {
+        let prefixes = |arch| {
+            let varmap = VarMap::new();
+            let cfg = Config { arch, ..Config::tiny() };
+            Autoencoder::load(VarBuilder::from_varmap(&varmap, DType::F32, &device()), &cfg).unwrap();
+            let names: Vec<String> = varmap.data().lock().unwrap().keys().cloned().collect();
+            let mut tops: Vec<String> = names.iter().map(|n| n.split('.').next().unwrap().to_string()).collect();
+            tops.sort();
+            tops.dedup();
+            (tops, names)
+        };
+        let (df, names) = prefixes(Arch::Df);
+        assert_eq!(df, ["decoder_a", "decoder_b", "encoder"]);
+        assert!(names.contains(&"encoder.dense_in.weight".to_string()), "{names:?}");
+        let (liae, names) = prefixes(Arch::Liae);
+        assert_eq!(liae, ["decoder", "encoder", "inter_ab", "inter_b"]);
+        assert!(!names.iter().any(|n| n.starts_with("encoder.dense")), "{names:?}");
     }
 }

@@ -486,8 +486,7 @@ fn generator_step(
     weights: Weights,
 ) -> Result<GeneratorStep> {
     let side = |x: &Tensor, y: &Tensor, side: Side, code_critic: Option<&CodeCritic>| -> Result<SideStep> {
-        let code = model.encoder.code(x)?;
-        let rec = model.decoder(side).forward(&model.encoder.expand(&code)?)?;
+        let (code, rec) = model.draw(x, side)?;
         let loss = rec_loss.loss(&rec, y)?;
         let mut total = loss.clone();
         let adversarial = if weights.gan > 0.0 {
@@ -621,7 +620,7 @@ fn check_resumable(dir: &Path, file: &ModelFile, cfg: &TrainConfig) -> Result<()
         Err(FaceswapError::ConfigMismatch { path: path.clone(), field, checkpoint, requested })
     };
     if file.model != cfg.model {
-        let show = |c: &Config| format!("{} px {:?}", c.resolution, c.encoder);
+        let show = |c: &Config| format!("{} {} px {:?}", c.arch.name(), c.resolution, c.encoder);
         return mismatch("model", show(&file.model), show(&cfg.model));
     }
     let t = &file.train;
@@ -686,6 +685,7 @@ pub fn read_csv(path: &Path) -> Vec<Row> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::faceswap::config::Arch;
 
     /// A colour star's crops recoloured like a grey film's: the batch A trains on turns grey with the chance
     /// `colour_transfer`, and the footage's own crops are never recoloured.
@@ -740,8 +740,13 @@ mod tests {
     /// from the generator's loss and every discriminator parameter from the discriminator's.
     #[test]
     fn every_generator_and_discriminator_parameter_gets_a_gradient() {
+        for arch in [Arch::Df, Arch::Liae] {
+            every_parameter_gets_a_gradient(Config { arch, ..Config::tiny() });
+        }
+    }
+
+    fn every_parameter_gets_a_gradient(cfg: Config) {
         let dev = crate::device::device();
-        let cfg = Config::tiny();
         let (g_vars, d_vars) = (VarMap::new(), VarMap::new());
         let model = Autoencoder::load(VarBuilder::from_varmap(&g_vars, DType::F32, &dev), &cfg).unwrap();
         let disc = Discriminators::load(VarBuilder::from_varmap(&d_vars, DType::F32, &dev), &cfg, true).unwrap();

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::write_json;
+use crate::faceswap::config::Arch;
 use crate::faceswap::{self, Config, Eval, FaceswapError, TrainConfig};
 use crate::name::Slug;
 use crate::plan::{Cost, JobSpec, Plan, PlanError};
@@ -40,6 +41,9 @@ pub struct FacesTrainParams {
     pub a: PathBuf,
     pub b: PathBuf,
     pub resolution: u32,
+    /// Left out when DF, so the parameters (and keys) of DF jobs are what they were before LIAE.
+    #[serde(default, skip_serializing_if = "Arch::is_df")]
+    pub arch: Arch,
     pub steps: Option<u64>,
     pub minutes: Option<f64>,
     pub gan_weight: f64,
@@ -85,6 +89,8 @@ pub struct Report {
     pub a: PathBuf,
     pub b: PathBuf,
     pub resolution: u32,
+    #[serde(default)]
+    pub arch: Arch,
     pub gan_weight: f64,
     #[serde(default)]
     pub code_weight: f64,
@@ -105,7 +111,7 @@ pub struct Report {
 fn run(ctx: &JobContext) -> Result<(), JobError> {
     let p: FacesTrainParams = ctx.params()?;
     let (dir, resume) = super::training_folder(ctx, p.resume, faceswap::checkpoint::STATE)?;
-    let model = Config::for_resolution(p.resolution).map_err(JobError::fatal)?;
+    let model = Config { arch: p.arch, ..Config::for_resolution(p.resolution).map_err(JobError::fatal)? };
     let mut cfg = TrainConfig::new(model);
     cfg.steps = p.steps.or(cfg.steps);
     cfg.minutes = p.minutes;
@@ -133,6 +139,7 @@ fn run(ctx: &JobContext) -> Result<(), JobError> {
             a: p.a,
             b: p.b,
             resolution: p.resolution,
+            arch: p.arch,
             gan_weight: p.gan_weight,
             code_weight: p.code_weight,
             steps: report.step,

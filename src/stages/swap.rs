@@ -115,6 +115,7 @@ pub fn plan(p: &SwapPlan) -> Result<Plan, PlanError> {
             a: star.set.clone(),
             b: footage.clone(),
             resolution: RESOLUTION,
+            arch: Default::default(),
             steps: None,
             minutes: Some(p.minutes),
             gan_weight: 0.1,

@@ -10,6 +10,7 @@ use candle_nn::{VarBuilder, VarMap};
 use image::RgbImage;
 use reel::faces::FaceConverter;
 use reel::faceswap::augment::Strength;
+use reel::faceswap::config::Arch;
 use reel::faceswap::{Autoencoder, Config, Side, Swapper, layers, train};
 use serde_json::{Value, json};
 
@@ -117,12 +118,16 @@ pub struct Run {
     /// Scales the geometric augmentation (rotation, scale, shift and warp) by this factor.
     #[arg(long, default_value_t = 1.0)]
     pub augment: f32,
+    /// The model's architecture: df (a decoder per identity) or liae (shared decoder, two bottlenecks).
+    #[arg(long, default_value = "df", value_parser = ["df", "liae"])]
+    pub arch: String,
 }
 
 /// Trains a model on face sets `a` and `b` into `out` for `run.minutes`, evaluating held-out SSIM every
 /// `run.eval_every` steps, and reports when both identities first reached SSIM 0.75.
 pub fn train_run(a: &Path, b: &Path, out: &Path, run: &Run) -> anyhow::Result<Value> {
-    let defaults = train::TrainConfig::new(Config::for_resolution(run.res)?);
+    let model = Config { arch: Arch::parse(&run.arch)?, ..Config::for_resolution(run.res)? };
+    let defaults = train::TrainConfig::new(model);
     let cfg = train::TrainConfig {
         steps: run.steps,
         minutes: Some(run.minutes),
@@ -156,6 +161,7 @@ pub fn train_run(a: &Path, b: &Path, out: &Path, run: &Run) -> anyhow::Result<Va
         "code_weight": cfg.code_weight,
         "face_weight": cfg.face_weight,
         "augment": run.augment,
+        "arch": run.arch,
         "eval": report.last_eval,
         "ssim_075": report.ssim_075,
         "crops": [report.crops_a, report.crops_b],

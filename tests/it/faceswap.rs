@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::common::{self, Dir};
 use crate::faceset_crops;
 use reel::faces::FaceConverter;
+use reel::faceswap::config::Arch;
 use reel::faceswap::{Config, Progress, Side, Swapper, TrainConfig, TrainReport, checkpoint, train};
 
 /// Face sets at 64 px made once per test binary: `(carphone, chaplin)`, or `None` when a video is missing.
@@ -83,9 +84,8 @@ fn tiny_model_trained_on_real_crops_has_its_loss_drop() {
     assert!(csv[59].ssim.is_some() && csv[0].ssim.is_none());
 }
 
-fn resume_matches(gan_weight: f64) {
+fn resume_matches(cfg: TrainConfig) {
     let Some((a, b)) = sets() else { return };
-    let cfg = tiny(8, gan_weight);
     let straight = tempfile::tempdir().unwrap();
     let full = train(a, b, &cfg, straight.path(), false, &mut ()).unwrap();
     let split = tempfile::tempdir().unwrap();
@@ -107,12 +107,34 @@ fn resume_matches(gan_weight: f64) {
 
 #[test]
 fn stopped_and_resumed_training_matches_an_unbroken_run() {
-    resume_matches(0.1);
+    resume_matches(tiny(8, 0.1));
 }
 
 #[test]
 fn resume_is_exact_without_the_gan_too() {
-    resume_matches(0.0);
+    resume_matches(tiny(8, 0.0));
+}
+
+/// LIAE: the shared decoder and two bottlenecks train on real crops (the loss drops), resume exactly, and a
+/// checkpoint swaps: the footage's crops drawn as the star differ from the same crops drawn as themselves.
+#[test]
+fn liae_trains_resumes_exactly_and_swaps() {
+    let Some((a, b)) = sets() else { return };
+    let liae = |steps| TrainConfig { model: Config { arch: Arch::Liae, ..Config::tiny() }, ..tiny(steps, 0.1) };
+    resume_matches(liae(8));
+    let dir = tempfile::tempdir().unwrap();
+    let report = train(a, b, &liae(60), dir.path(), false, &mut ()).unwrap();
+    let (first, last) = (mean(&report.losses[..5]), mean(&report.losses[55..]));
+    assert!(last < first - 0.1, "loss {first} -> {last}");
+    let set = reel::faceswap::FaceSet::load(b, 32).unwrap();
+    let mut star = Swapper::load(dir.path()).unwrap();
+    let mut own = Swapper::load(dir.path()).unwrap().with_side(Side::B);
+    let (swapped, drawn) = (star.convert(&set.crops[..4]).unwrap(), own.convert(&set.crops[..4]).unwrap());
+    assert_eq!(swapped.len(), 4);
+    assert_ne!(swapped, drawn, "the star's code and the footage's must draw different faces");
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join(checkpoint::CONFIG)).unwrap()).unwrap();
+    assert_eq!(file["model"]["arch"], "liae", "{file}");
 }
 
 #[test]
@@ -170,7 +192,7 @@ fn faces_train_runs_as_a_job_resumes_and_refuses_bad_sets() {
             .collect()
     };
     let run = dir.reel().args(args("3")).success();
-    assert!(run.stdout().contains("model star: 64 px, 3 steps on 24 + 24 crops"), "{}", run.stdout());
+    assert!(run.stdout().contains("model star: DF 64 px, 3 steps on 24 + 24 crops"), "{}", run.stdout());
     let model = dir.path().join("models/star");
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(model.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["steps"], 3);
