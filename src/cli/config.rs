@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::args::{
-    ArchArg, ArchiveCommand, FaceArchArg, BriefArgs, CastCommand, Cli, Command, CorpusCommand, ExtractArgs, FacesCommand,
-    GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotFilters, ShotsCommand, TokenizerArg, VoiceCommand,
+    ArchArg, ArchiveCommand, BriefArgs, CastCommand, Cli, Command, CorpusCommand, ExtractArgs, FaceArchArg,
+    FacesCommand, GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotFilters, ShotsCommand, TokenizerArg, VoiceCommand,
 };
 use crate::archive::search::Ranking;
 use crate::faces::ShotScale;

@@ -83,7 +83,11 @@ pub async fn train(
         "model {model}: {} {} px, {} steps on {} + {} crops (GAN weight {}); held-out SSIM {ssim}; {:.2} steps/s",
         report.arch.name().to_uppercase(),
         report.resolution,
-        report.steps, report.crops_a, report.crops_b, report.gan_weight, report.steps_per_s
+        report.steps,
+        report.crops_a,
+        report.crops_b,
+        report.gan_weight,
+        report.steps_per_s
     );
     if let Some((step, secs)) = report.ssim_075 {
         println!("  held-out SSIM reached 0.75 for both at step {step}, after {:.0} s of training", secs);

@@ -10,11 +10,11 @@ use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint;
+use super::config::Arch;
 use super::crops;
 use super::error::{FaceswapError, Result};
 use super::face_weights::FaceWeights;
 use super::faceset::FaceSet;
-use super::config::Arch;
 use super::model::{Autoencoder, Side};
 use super::sharpness;
 use super::ssim::Ssim;
