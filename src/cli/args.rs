@@ -279,9 +279,9 @@ pub enum FacesCommand {
         #[arg(long, env = "REEL_JSON", value_parser = BoolishValueParser::new())]
         json: bool,
     },
-    /// Train a face swapper (one shared encoder, a decoder per identity, PatchGAN discriminators) on two face sets:
-    /// A, the star whose face goes in, and B, the faces of the footage. It runs as a job: stopped at any moment, it
-    /// resumes from its last checkpoint. Writes models/NAME/ (weights, optimizer state, loss.csv, loss.png, a
+    /// Train a face swapper (a shared encoder and decoder with two bottlenecks, or a decoder per identity; PatchGAN
+    /// discriminators) on two face sets: A, the star whose face goes in, and B, the faces of the footage. It runs
+    /// as a job: stopped at any moment, it resumes from its last checkpoint. Writes models/NAME/ (weights, optimizer state, loss.csv, loss.png, a
     /// preview.png grid of A, A→A, A→B, B, B→B, B→A, and report.json with held-out SSIM).
     Train {
         /// The star's face set: a folder of square PNG crops, or a cast name (cast/NAME/).
@@ -296,10 +296,11 @@ pub enum FacesCommand {
         /// Crop size in pixels: 64 or 128.
         #[arg(long, env = "REEL_FACE_RES", default_value_t = 64)]
         res: u32,
-        /// The model: df (one decoder per identity: the star's decoder draws only what it has seen of the star) or
-        /// liae (one shared decoder and a bottleneck for the footage's identity: the swap keeps the footage's pose
-        /// and expression and takes the star's likeness from the shared bottleneck).
-        #[arg(long, env = "REEL_FACE_ARCH", value_enum, default_value_t = FaceArchArg::Df)]
+        /// The model: liae (one shared decoder, a bottleneck both identities share and one for the footage's: the
+        /// swap keeps the footage's pose and expression and takes the star's likeness from the shared bottleneck)
+        /// or df (one decoder per identity: the star's decoder draws only what it has seen of the star). LIAE
+        /// held out B's unseen poses better in the benchmark (BENCHMARKS.md).
+        #[arg(long, env = "REEL_FACE_ARCH", value_enum, default_value_t = FaceArchArg::Liae)]
         arch: FaceArchArg,
         /// Optimizer steps (default 3000).
         #[arg(long, conflicts_with = "minutes", value_name = "N")]

@@ -22,6 +22,7 @@ use super::storyboard::{self, StoryboardParams};
 use crate::faces::set::{ExtractSettings, SetSource};
 use crate::faces::{FaceDetector, FrameSwapper, Settings, SwapReport, SwapSettings};
 use crate::faceswap::Swapper;
+use crate::faceswap::config::Arch;
 use crate::plan::{JobSpec, Plan, PlanError};
 use crate::render::{Format, FrameFilter, ShotSpec, render_filtered};
 use crate::scheduler::{JobContext, JobError};
@@ -115,7 +116,7 @@ pub fn plan(p: &SwapPlan) -> Result<Plan, PlanError> {
             a: star.set.clone(),
             b: footage.clone(),
             resolution: RESOLUTION,
-            arch: Default::default(),
+            arch: Arch::Liae,
             steps: None,
             minutes: Some(p.minutes),
             gan_weight: 0.1,

@@ -192,7 +192,7 @@ fn faces_train_runs_as_a_job_resumes_and_refuses_bad_sets() {
             .collect()
     };
     let run = dir.reel().args(args("3")).success();
-    assert!(run.stdout().contains("model star: DF 64 px, 3 steps on 24 + 24 crops"), "{}", run.stdout());
+    assert!(run.stdout().contains("model star: LIAE 64 px, 3 steps on 24 + 24 crops"), "{}", run.stdout());
     let model = dir.path().join("models/star");
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(model.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["steps"], 3);
