@@ -281,8 +281,9 @@ pub enum FacesCommand {
     },
     /// Train a face swapper (a shared encoder and decoder with two bottlenecks, or a decoder per identity; PatchGAN
     /// discriminators) on two face sets: A, the star whose face goes in, and B, the faces of the footage. It runs
-    /// as a job: stopped at any moment, it resumes from its last checkpoint. Writes models/NAME/ (weights, optimizer state, loss.csv, loss.png, a
-    /// preview.png grid of A, A→A, A→B, B, B→B, B→A, and report.json with held-out SSIM).
+    /// as a job: stopped at any moment, it resumes from its last checkpoint. Writes models/NAME/ (weights, optimizer
+    /// state, loss.csv, loss.png, a preview.png grid of A, A→A, A→B, B, B→B, B→A, and report.json with held-out
+    /// SSIM).
     Train {
         /// The star's face set: a folder of square PNG crops, or a cast name (cast/NAME/).
         #[arg(long, value_name = "SET")]

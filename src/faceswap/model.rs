@@ -75,7 +75,8 @@ pub struct Inter {
 impl Inter {
     pub fn load(vb: VarBuilder, cfg: &Config) -> Result<Inter> {
         let side = cfg.bottleneck_side();
-        let channels = *cfg.encoder.last().expect("validated: the encoder has layers");
+        let channels =
+            *cfg.encoder.last().ok_or_else(|| candle_core::Error::Msg("the encoder has no layers".into()))?;
         let flat = side * side * channels;
         Ok(Inter {
             dense_in: candle_nn::linear(flat, cfg.bottleneck, vb.pp("dense_in"))?,
