@@ -628,13 +628,17 @@ def section_faceswap():
                for res in (64, 128)}
     minutes = float(os.environ.get("REEL_BENCH_FACESWAP_MINUTES", "30"))
     colour = float(os.environ.get("REEL_BENCH_COLOUR_TRANSFER", "0"))
+    # DF is the architecture every recorded run of this section trained; `reel faces train` defaults to LIAE, which
+    # the hand-run comparison in BENCHMARKS.md measured against it.
+    arch = os.environ.get("REEL_BENCH_FACE_ARCH", "df")
     rows = ["| GAN weight | steps | steps/s | held-out SSIM A | held-out SSIM B | time to SSIM ≥ 0.75 (both) "
             "| sharpness A→A / real A | sharpness B→B / real B |", "|---|---|---|---|---|---|---|---|"]
     for gan in ("0", "0.1"):
         out = os.path.join(work, f"gan{gan}")
         shutil.rmtree(out, ignore_errors=True)
         r = json.loads(run([REEL_BENCH, "train", sets["carphone"], sets["chaplin"], out, "--minutes", str(minutes),
-                            "--gan-weight", gan, "--eval-every", "50", "--colour-transfer", str(colour)])[0])
+                            "--gan-weight", gan, "--eval-every", "50", "--colour-transfer", str(colour),
+                            "--arch", arch])[0])
         first, _ = first_ssim_075(os.path.join(out, "loss.csv"))
         reached = f"{first[1] / 60:.1f} min (step {first[0]})" if first else f"not within {minutes:g} min"
         e = r["eval"]
@@ -661,7 +665,8 @@ def section_faceswap():
         "`reel faces train` runs as a job). Held-out SSIM is measured every 50 steps on the last 10 % of each set "
         "(a contiguous stretch of the clip the model never trains on). Sharpness is the variance of the Laplacian "
         "of the outputs' luma (the real crops' for reference): the GAN loss should raise it. Colour transfer "
-        f"(`REEL_BENCH_COLOUR_TRANSFER`, the chance a crop of A is recoloured like one of B): {colour:g}.",
+        f"(`REEL_BENCH_COLOUR_TRANSFER`, the chance a crop of A is recoloured like one of B): {colour:g}. "
+        f"Architecture (`REEL_BENCH_FACE_ARCH`): {arch}.",
         "",
         *rows,
         "",
