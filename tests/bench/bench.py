@@ -16,7 +16,8 @@ Sections:
   voice    real-time factor of reel's espeak-ng and Piper voices against the espeak-ng program and the Python
            Piper CLI (piper-tts in a venv under the cache) on 50 lines of Tears of Steel
   faceswap face-swap model forward time per crop, and training time to held-out SSIM >= 0.75 at 64 px with and
-           without the GAN loss (carphone vs Chaplin; REEL_BENCH_FACESWAP_MINUTES per run, default 30; REEL_BENCH_COLOUR_TRANSFER, default 0)
+           without the GAN loss (carphone vs Chaplin; REEL_BENCH_FACESWAP_MINUTES per run, default 30; REEL_BENCH_COLOUR_TRANSFER, default 0;
+           REEL_BENCH_FACE_ARCH, df or liae, default df)
 
 Every figure is measured in this run; the section says on what machine, when, and with which command.
 """
