@@ -420,9 +420,10 @@ pub fn train(
                 let secs_per_step = started.elapsed().as_secs_f64() / report.losses.len() as f64;
                 state.planned_steps = Some(plan_steps(state.step, state.elapsed_secs, minutes, secs_per_step));
             }
+            // The log goes first: `state.json` commits the checkpoint, and a resume drops log rows past its step.
+            write_csv(&out_dir.join(checkpoint::LOSS_CSV), &history)?;
             let opts = Optimizers { generator: &opt_g, discriminator: &opt_d };
             checkpoint::save(out_dir, &file, &vars, &opts, &state)?;
-            write_csv(&out_dir.join(checkpoint::LOSS_CSV), &history)?;
             plot::write_png(&out_dir.join(checkpoint::LOSS_PNG), loss_plot(&history))?;
             observer.checkpoint(state.step);
         }

@@ -281,8 +281,9 @@ pub fn train(
             state.data_rng = batcher.rng;
             state.dropout_rng = dropout_rng;
             state.elapsed_secs = (prior + started.elapsed()).as_secs_f64();
-            checkpoint::save(out_dir, &ck_config, &varmap, &opt, &state)?;
+            // The log goes first: `state.json` commits the checkpoint, and a resume drops log rows past its step.
             write_csv(&out_dir.join(LOSS_CSV), &history)?;
+            checkpoint::save(out_dir, &ck_config, &varmap, &opt, &state)?;
             plot::write_loss_png(&out_dir.join(LOSS_PNG), &history)?;
             observer.checkpoint(state.step);
         }
