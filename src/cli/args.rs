@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 
+use crate::faceswap::config::Arch;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "reel",
@@ -301,7 +303,7 @@ pub enum FacesCommand {
         /// swap keeps the footage's pose and expression and takes the star's likeness from the shared bottleneck)
         /// or df (one decoder per identity: the star's decoder draws only what it has seen of the star). LIAE
         /// held out B's unseen poses better in the benchmark (BENCHMARKS.md).
-        #[arg(long, env = "REEL_FACE_ARCH", value_enum, default_value_t = FaceArchArg::Liae)]
+        #[arg(long, env = "REEL_FACE_ARCH", value_enum, default_value_t = FaceArchArg::from(Arch::FOR_NEW_MODELS))]
         arch: FaceArchArg,
         /// Optimizer steps (default 3000).
         #[arg(long, conflicts_with = "minutes", value_name = "N")]
@@ -321,6 +323,10 @@ pub enum FacesCommand {
         /// 1 + W × the blend mask); 0 weights every pixel the same.
         #[arg(long, env = "REEL_FACE_WEIGHT", default_value_t = 0.0, value_name = "W")]
         face_weight: f64,
+        /// How much more the face's most detailed pixels (eyes, brows, mouth, found by local contrast) count in
+        /// the reconstruction loss; 0 adds no detail weight.
+        #[arg(long, env = "REEL_DETAIL_WEIGHT", default_value_t = 0.0, value_name = "W")]
+        detail_weight: f64,
         /// Redraw preview.png every N steps.
         #[arg(long, default_value_t = 100, value_name = "N")]
         preview_every: u64,
@@ -410,6 +416,24 @@ pub enum ArchArg {
 pub enum FaceArchArg {
     Df,
     Liae,
+}
+
+impl From<Arch> for FaceArchArg {
+    fn from(arch: Arch) -> FaceArchArg {
+        match arch {
+            Arch::Df => FaceArchArg::Df,
+            Arch::Liae => FaceArchArg::Liae,
+        }
+    }
+}
+
+impl From<FaceArchArg> for Arch {
+    fn from(arch: FaceArchArg) -> Arch {
+        match arch {
+            FaceArchArg::Df => Arch::Df,
+            FaceArchArg::Liae => Arch::Liae,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

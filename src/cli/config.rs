@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::args::{
-    ArchArg, ArchiveCommand, BriefArgs, CastCommand, Cli, Command, CorpusCommand, ExtractArgs, FaceArchArg,
-    FacesCommand, GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotFilters, ShotsCommand, TokenizerArg, VoiceCommand,
+    ArchArg, ArchiveCommand, BriefArgs, CastCommand, Cli, Command, CorpusCommand, ExtractArgs, FacesCommand,
+    GlobalArgs, PresetArg, RunArgs, ScaleArg, ShotFilters, ShotsCommand, TokenizerArg, VoiceCommand,
 };
 use crate::archive::search::Ranking;
 use crate::faces::ShotScale;
@@ -228,6 +228,7 @@ pub struct FacesTrainRequest {
     pub gan_weight: f64,
     pub code_weight: f64,
     pub face_weight: f64,
+    pub detail_weight: f64,
     pub preview_every: u64,
     pub seed: u64,
     pub resume: bool,
@@ -580,6 +581,7 @@ fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
             gan_weight,
             code_weight,
             face_weight,
+            detail_weight,
             preview_every,
             seed,
             resume,
@@ -591,8 +593,12 @@ fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
             if steps == Some(0) {
                 return Err(ConfigError::Zero);
             }
-            let weights =
-                [("--gan-weight", gan_weight), ("--code-weight", code_weight), ("--face-weight", face_weight)];
+            let weights = [
+                ("--gan-weight", gan_weight),
+                ("--code-weight", code_weight),
+                ("--face-weight", face_weight),
+                ("--detail-weight", detail_weight),
+            ];
             for (flag, w) in weights {
                 if !(w.is_finite() && w >= 0.0) {
                     return Err(ConfigError::Weight(flag, w));
@@ -621,15 +627,13 @@ fn faces_action(command: FacesCommand) -> Result<Action, ConfigError> {
                 b,
                 model,
                 resolution: res,
-                arch: match arch {
-                    FaceArchArg::Df => crate::faceswap::config::Arch::Df,
-                    FaceArchArg::Liae => crate::faceswap::config::Arch::Liae,
-                },
+                arch: arch.into(),
                 steps,
                 minutes,
                 gan_weight,
                 code_weight,
                 face_weight,
+                detail_weight,
                 preview_every,
                 seed,
                 resume,

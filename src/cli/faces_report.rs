@@ -57,7 +57,7 @@ fn model_report(dir: &Path, json: bool) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     }
     println!(
-        "model {}: {} {} px, {} steps in {:.1} min of training (GAN weight {}, code weight {}, face weight {})",
+        "model {}: {} {} px, {} steps in {:.1} min of training (GAN weight {}, code weight {}, face weight {}, detail weight {})",
         r.dir.display(),
         r.arch.name().to_uppercase(),
         r.resolution,
@@ -65,7 +65,8 @@ fn model_report(dir: &Path, json: bool) -> anyhow::Result<Exit> {
         r.elapsed_secs / 60.0,
         r.gan_weight,
         r.code_weight,
-        r.face_weight
+        r.face_weight,
+        r.detail_weight
     );
     match r.ssim_075 {
         Some((step, secs)) => println!("  held-out SSIM reached 0.75 for both at step {step}, after {secs:.0} s"),

@@ -56,6 +56,7 @@ pub async fn train(
         gan_weight: request.gan_weight,
         code_weight: request.code_weight,
         face_weight: request.face_weight,
+        detail_weight: request.detail_weight,
         preview_every: request.preview_every,
         seed: request.seed,
         resume: request.resume,

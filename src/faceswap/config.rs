@@ -21,6 +21,10 @@ pub enum Arch {
 }
 
 impl Arch {
+    /// The architecture of every new model, from `reel faces train` or a production. It is not [`Arch::default`]:
+    /// that stays DF because a `config.json` without an `arch` was written by a DF model.
+    pub const FOR_NEW_MODELS: Arch = Arch::Liae;
+
     pub fn is_df(&self) -> bool {
         *self == Arch::Df
     }

@@ -155,6 +155,7 @@ pub struct ModelReport {
     pub gan_weight: f64,
     pub code_weight: f64,
     pub face_weight: f64,
+    pub detail_weight: f64,
     pub a: IdentityReport,
     pub b: IdentityReport,
 }
@@ -204,6 +205,7 @@ pub fn inspect(model_dir: &Path) -> Result<ModelReport> {
         gan_weight: file.train.gan_weight,
         code_weight: file.train.code_weight,
         face_weight: file.train.face_weight,
+        detail_weight: file.train.detail_weight,
         a: identity(&file.a, Side::A)?,
         b: identity(&file.b, Side::B)?,
     })

@@ -4,11 +4,11 @@
 //!
 //! It owns face-set reading (a folder of square PNG crops), the model folder `models/NAME/` and its files. It must
 //! not know about video frames, tracks or blending (that is `faces`; only the blend mask's shape is borrowed, to
-//! weight the face's pixels in [`face_weights`]), and never prints: progress goes
+//! weight the face's pixels in [`face_weights`] and [`detail`]), and never prints: progress goes
 //! through [`train::Observer`].
 //!
 //! Code map, in pipeline order: [`config`] (shapes) → [`conv`] and [`layers`] → [`model`] (encoder, decoders) and
-//! [`discriminator`] → [`faceset`] (crops) → [`augment`] (warp, affine, colour) → [`ssim`], [`face_weights`] and [`loss`] →
+//! [`discriminator`] → [`faceset`] (crops) → [`augment`] (warp, affine, colour) → [`ssim`], [`face_weights`], [`detail`] and [`loss`] →
 //! [`train`] (the loop; [`checkpoint`] files, [`preview`] grid, the loss plot from `lm::plot`) → [`eval`] (held-out
 //! SSIM, per crop for a trained model) → [`swapper`] (inference). [`sharpness`] measures what the GAN adds.
 //!
@@ -20,6 +20,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod conv;
 pub mod crops;
+pub mod detail;
 pub mod discriminator;
 pub mod error;
 pub mod eval;

@@ -49,7 +49,7 @@ impl Ssim {
     }
 
     /// `(b, c, h, w)` → `(b, c, h − 10, w − 10)`, each plane filtered.
-    fn blur(&self, x: &Tensor) -> Result<Tensor> {
+    pub fn blur(&self, x: &Tensor) -> Result<Tensor> {
         let (b, c, h, w) = x.dims4()?;
         let planes = x.reshape((b * c, h, w))?;
         let y = planes.broadcast_matmul(&self.cols_t)?;

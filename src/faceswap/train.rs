@@ -88,6 +88,10 @@ pub struct TrainConfig {
     /// weights every pixel the same.
     #[serde(default)]
     pub face_weight: f64,
+    /// How much more the face's most detailed pixels (eyes, brows, mouth) count in the reconstruction loss
+    /// ([`super::detail::DetailWeights`]). 0 (the default) adds no detail weight.
+    #[serde(default)]
+    pub detail_weight: f64,
 }
 
 impl TrainConfig {
@@ -111,6 +115,7 @@ impl TrainConfig {
             colour_transfer: 0.0,
             code_weight: 0.0,
             face_weight: 0.0,
+            detail_weight: 0.0,
         }
     }
 
@@ -150,8 +155,12 @@ impl TrainConfig {
         if !(0.0..=1.0).contains(&self.unwarped_fraction) {
             return bad("unwarped_fraction", self.unwarped_fraction.to_string(), "must be between 0 and 1");
         }
-        let weights =
-            [("gan_weight", self.gan_weight), ("code_weight", self.code_weight), ("face_weight", self.face_weight)];
+        let weights = [
+            ("gan_weight", self.gan_weight),
+            ("code_weight", self.code_weight),
+            ("face_weight", self.face_weight),
+            ("detail_weight", self.detail_weight),
+        ];
         for (field, w) in weights {
             if !(w.is_finite() && w >= 0.0) {
                 return bad(field, w.to_string(), "must be a number ≥ 0");
@@ -326,7 +335,7 @@ pub fn train(
         layers::init_params(&d_vars, cfg.seed.wrapping_add(2))?;
     }
 
-    let rec_loss = loss::Reconstruction::new(res as usize, cfg.face_weight, &dev)?;
+    let rec_loss = loss::Reconstruction::new(res as usize, cfg.face_weight, cfg.detail_weight, &dev)?;
     let g_list = g_vars.all_vars();
     let d_list = d_vars.all_vars();
     let mut report = TrainReport {
@@ -753,7 +762,7 @@ mod tests {
         let disc = Discriminators::load(VarBuilder::from_varmap(&d_vars, DType::F32, &dev), &cfg, true).unwrap();
         layers::init_params(&g_vars, 1).unwrap();
         layers::init_params(&d_vars, 2).unwrap();
-        let rec_loss = loss::Reconstruction::new(32, 2.0, &dev).unwrap();
+        let rec_loss = loss::Reconstruction::new(32, 2.0, 0.0, &dev).unwrap();
         let x = |seed: u64| {
             let mut rng = Rng::new(seed);
             let v: Vec<f32> = (0..2 * 3 * 32 * 32).map(|_| rng.next_f32()).collect();

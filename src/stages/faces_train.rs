@@ -53,6 +53,9 @@ pub struct FacesTrainParams {
     /// Absent in the parameters of jobs planned before the face-weighted loss.
     #[serde(default)]
     pub face_weight: f64,
+    /// Absent in the parameters of jobs planned before the detail-weighted loss.
+    #[serde(default)]
+    pub detail_weight: f64,
     pub preview_every: u64,
     pub seed: u64,
     /// Continue from the checkpoints in the model folder even if another run wrote them.
@@ -121,6 +124,7 @@ fn run(ctx: &JobContext) -> Result<(), JobError> {
     cfg.gan_weight = p.gan_weight;
     cfg.code_weight = p.code_weight;
     cfg.face_weight = p.face_weight;
+    cfg.detail_weight = p.detail_weight;
     // A checkpoint with every preview, so a killed run loses at most what the last preview shows.
     cfg.preview_every = p.preview_every;
     cfg.checkpoint_every = p.preview_every;

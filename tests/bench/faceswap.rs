@@ -115,6 +115,9 @@ pub struct Run {
     /// How much more the face counts than the background in the reconstruction loss.
     #[arg(long)]
     pub face_weight: Option<f64>,
+    /// How much more the face's detail (eyes, brows, mouth) counts in the reconstruction loss.
+    #[arg(long)]
+    pub detail_weight: Option<f64>,
     /// Scales the geometric augmentation (rotation, scale, shift and warp) by this factor.
     #[arg(long, default_value_t = 1.0)]
     pub augment: f32,
@@ -141,6 +144,7 @@ pub fn train_run(a: &Path, b: &Path, out: &Path, run: &Run) -> anyhow::Result<Va
         colour_transfer: run.colour_transfer.unwrap_or(defaults.colour_transfer),
         code_weight: run.code_weight.unwrap_or(defaults.code_weight),
         face_weight: run.face_weight.unwrap_or(defaults.face_weight),
+        detail_weight: run.detail_weight.unwrap_or(defaults.detail_weight),
         augment: Strength {
             max_rotate_deg: defaults.augment.max_rotate_deg * run.augment,
             max_scale: defaults.augment.max_scale * run.augment,
@@ -160,6 +164,7 @@ pub fn train_run(a: &Path, b: &Path, out: &Path, run: &Run) -> anyhow::Result<Va
         "colour_transfer": cfg.colour_transfer,
         "code_weight": cfg.code_weight,
         "face_weight": cfg.face_weight,
+        "detail_weight": cfg.detail_weight,
         "augment": run.augment,
         "arch": run.arch,
         "eval": report.last_eval,
