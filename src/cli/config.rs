@@ -655,6 +655,7 @@ fn extract_settings(args: &ExtractArgs) -> Result<crate::faces::set::ExtractSett
         resolution: args.resolution,
         detect_every: args.detect_every,
         min_track_faces: args.min_track_faces,
+        upright: args.upright,
         ..Default::default()
     };
     settings.detector.upscale = args.upscale;

@@ -215,7 +215,7 @@ pub fn swap(
     let dir = workspace.root().join("models").join(model.as_str());
     let swapper = Swapper::load(&dir).with_context(|| format!("cannot load the face-swap model {model}"))?;
     let detector = FaceDetector::with_settings(Settings { upscale, ..Settings::default() })?;
-    let settings = SwapSettings { detect_every, ..SwapSettings::default() };
+    let settings = SwapSettings { detect_every, upright: swapper.upright(), ..SwapSettings::default() };
     let frames = FrameSwapper::new(detector, Box::new(swapper), settings)?;
     let options = VideoOptions { identity: format!("the star of model {model}"), ..VideoOptions::default() };
     let mut last = 0u64;

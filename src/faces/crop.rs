@@ -1,8 +1,9 @@
 //! Face crops: the square window around a face box (with a context margin), cut out of a frame and resized to the
 //! model's resolution, and the inverse: a crop warped back into the frame through an alpha mask.
 //!
-//! Where the window leaves the frame, the frame's edge pixels are repeated (border replication), so a face at the
-//! edge still gives a full crop. Owns the window geometry and resampling; it must not detect, track or colour-match.
+//! A window may be rolled (turned about its centre), so that a tilted face is cut out upright and pasted back
+//! tilted. Where the window leaves the frame, the frame's edge pixels are repeated (border replication), so a face
+//! at the edge still gives a full crop. Owns the window geometry and resampling; it must not detect, track or colour-match.
 
 use image::{Rgb, RgbImage};
 use serde::{Deserialize, Serialize};
@@ -14,19 +15,45 @@ use super::rect::FaceBox;
 /// the face. Default for face sets and the swap.
 pub const DEFAULT_MARGIN: f32 = 0.25;
 
-/// A square region of a frame, in frame pixels.
+/// The fraction of a crop's side that the face box spans with `margin` on each side.
+pub fn face_fraction(margin: f32) -> f32 {
+    1.0 / (1.0 + 2.0 * margin)
+}
+
+/// A square region of a frame, in frame pixels, turned by `angle` about its centre.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Window {
     pub cx: f32,
     pub cy: f32,
     pub side: f32,
+    /// Radians; positive turns the window clockwise on screen (x right, y down), which cuts a face that leans
+    /// clockwise (its head towards the right of the picture) out upright. 0 is an axis-aligned window.
+    #[serde(default)]
+    pub angle: f32,
 }
 
 impl Window {
     /// The square around `face` with `margin` (see [`DEFAULT_MARGIN`]) on each side.
     pub fn around(face: &FaceBox, margin: f32) -> Window {
         let (cx, cy) = face.centre();
-        Window { cx, cy, side: face.width.max(face.height).max(1.0) * (1.0 + 2.0 * margin) }
+        Window { cx, cy, side: face.width.max(face.height).max(1.0) * (1.0 + 2.0 * margin), angle: 0.0 }
+    }
+
+    /// The same window turned to `angle` radians.
+    pub fn rolled(self, angle: f32) -> Window {
+        Window { angle, ..self }
+    }
+
+    /// The frame point at `(lx, ly)` window pixels from the centre, in the window's own (turned) axes.
+    fn to_frame(&self, lx: f32, ly: f32) -> (f32, f32) {
+        let (sin, cos) = self.angle.sin_cos();
+        (self.cx + cos * lx - sin * ly, self.cy + sin * lx + cos * ly)
+    }
+
+    /// Half the side of the axis-aligned square that holds the turned window.
+    fn reach(&self) -> f32 {
+        let (sin, cos) = self.angle.sin_cos();
+        self.side / 2.0 * (cos.abs() + sin.abs())
     }
 
     pub fn left(&self) -> f32 {
@@ -37,9 +64,10 @@ impl Window {
         self.cy - self.side / 2.0
     }
 
-    /// The window as a box.
+    /// The window as a box (for a turned window, the axis-aligned box around it).
     pub fn rect(&self) -> FaceBox {
-        FaceBox { x: self.left(), y: self.top(), width: self.side, height: self.side }
+        let r = self.reach();
+        FaceBox { x: self.cx - r, y: self.cy - r, width: 2.0 * r, height: 2.0 * r }
     }
 }
 
@@ -71,13 +99,14 @@ pub fn crop(frame: &RgbImage, window: &Window, resolution: u32) -> RgbImage {
     let res = resolution.max(1);
     let step = window.side / res as f32;
     let taps = (step / 2.0).ceil().clamp(1.0, 8.0) as u32;
-    let (left, top) = (window.left(), window.top());
+    let half = window.side / 2.0;
     RgbImage::from_fn(res, res, |u, v| {
         let mut acc = [0.0f32; 3];
         for j in 0..taps {
             for i in 0..taps {
-                let x = left + (u as f32 + (i as f32 + 0.5) / taps as f32) * step;
-                let y = top + (v as f32 + (j as f32 + 0.5) / taps as f32) * step;
+                let lx = (u as f32 + (i as f32 + 0.5) / taps as f32) * step - half;
+                let ly = (v as f32 + (j as f32 + 0.5) / taps as f32) * step - half;
+                let (x, y) = window.to_frame(lx, ly);
                 let s = sample(frame, x, y);
                 for k in 0..3 {
                     acc[k] += s[k];
@@ -94,16 +123,20 @@ pub fn crop(frame: &RgbImage, window: &Window, resolution: u32) -> RgbImage {
 pub fn paste(frame: &mut RgbImage, window: &Window, face: &RgbImage, mask: &Mask) {
     let res = face.width().max(1) as f32;
     let (w, h) = frame.dimensions();
-    let x0 = window.left().floor().max(0.0) as u32;
-    let y0 = window.top().floor().max(0.0) as u32;
-    let x1 = ((window.left() + window.side).ceil().max(0.0) as u32).min(w);
-    let y1 = ((window.top() + window.side).ceil().max(0.0) as u32).min(h);
+    let reach = window.reach();
+    let x0 = (window.cx - reach).floor().max(0.0) as u32;
+    let y0 = (window.cy - reach).floor().max(0.0) as u32;
+    let x1 = ((window.cx + reach).ceil().max(0.0) as u32).min(w);
+    let y1 = ((window.cy + reach).ceil().max(0.0) as u32).min(h);
     let scale = res / window.side;
+    let (sin, cos) = window.angle.sin_cos();
+    let half = window.side / 2.0;
     for y in y0..y1 {
         for x in x0..x1 {
-            // The frame pixel's centre in crop coordinates (crop pixel centres at +0.5).
-            let u = (x as f32 + 0.5 - window.left()) * scale;
-            let v = (y as f32 + 0.5 - window.top()) * scale;
+            // The frame pixel's centre in crop coordinates (crop pixel centres at +0.5): the window's turn undone.
+            let (dx, dy) = (x as f32 + 0.5 - window.cx, y as f32 + 0.5 - window.cy);
+            let u = (cos * dx + sin * dy + half) * scale;
+            let v = (-sin * dx + cos * dy + half) * scale;
             if !(0.0..res).contains(&u) || !(0.0..res).contains(&v) {
                 continue;
             }
@@ -140,7 +173,7 @@ mod tests {
     #[test]
     fn crop_at_native_scale_copies_pixels_exactly() {
         let frame = gradient(80, 60);
-        let window = Window { cx: 40.0, cy: 30.0, side: 32.0 };
+        let window = Window { cx: 40.0, cy: 30.0, side: 32.0, angle: 0.0 };
         let c = crop(&frame, &window, 32);
         for (u, v, px) in c.enumerate_pixels() {
             assert_eq!(px, frame.get_pixel(24 + u, 14 + v), "at {u},{v}");
@@ -151,7 +184,7 @@ mod tests {
     fn crop_then_paste_with_full_alpha_round_trips() {
         let frame = gradient(100, 80);
         // Native scale: exact.
-        let window = Window { cx: 50.0, cy: 40.0, side: 40.0 };
+        let window = Window { cx: 50.0, cy: 40.0, side: 40.0, angle: 0.0 };
         let c = crop(&frame, &window, 40);
         let mut back = RgbImage::from_pixel(100, 80, Rgb([0, 0, 0]));
         paste(&mut back, &window, &c, &Mask::full(40));
@@ -180,9 +213,47 @@ mod tests {
     }
 
     #[test]
+    fn a_window_turned_a_quarter_cuts_the_picture_turned_a_quarter() {
+        let frame = gradient(80, 60);
+        let window = Window { cx: 40.0, cy: 30.0, side: 32.0, angle: std::f32::consts::FRAC_PI_2 };
+        let c = crop(&frame, &window, 32);
+        // The window's x axis points down the frame and its y axis to the left.
+        for (u, v, px) in c.enumerate_pixels() {
+            assert_eq!(px, frame.get_pixel(55 - v, 14 + u), "at {u},{v}");
+        }
+        let r = window.rect();
+        assert!((r.width - 32.0).abs() < 1e-3 && (r.x - 24.0).abs() < 1e-3, "{r:?}");
+        assert!((Window { angle: 0.5, ..window }.rect().width - 32.0 * (0.5f32.cos() + 0.5f32.sin())).abs() < 1e-3);
+    }
+
+    #[test]
+    fn a_turned_crop_pastes_back_where_it_came_from() {
+        let frame = gradient(100, 80);
+        let window = Window { cx: 50.0, cy: 40.0, side: 40.0, angle: 0.3 };
+        let c = crop(&frame, &window, 64);
+        let mut back = RgbImage::from_pixel(100, 80, Rgb([0, 0, 0]));
+        paste(&mut back, &window, &c, &Mask::full(64));
+        // Inside the turned square (a disc well within it), within 2 levels; its corners reach past the upright one.
+        let mut worst = 0;
+        for y in 0..80u32 {
+            for x in 0..100u32 {
+                let (dx, dy) = (x as f32 + 0.5 - 50.0, y as f32 + 0.5 - 40.0);
+                if dx.hypot(dy) < 18.0 {
+                    let (a, b) = (back.get_pixel(x, y).0, frame.get_pixel(x, y).0);
+                    worst = worst.max((0..3).map(|k| a[k].abs_diff(b[k])).max().unwrap_or(0));
+                }
+            }
+        }
+        assert!(worst <= 2, "worst difference {worst}");
+        // (62, 63) lies below the upright square but inside the turned one; (69, 21) the other way round.
+        assert_ne!(back.get_pixel(62, 63).0, [0, 0, 0], "a corner of the turned window is written");
+        assert_eq!(back.get_pixel(69, 21).0, [0, 0, 0], "outside the turned window untouched");
+    }
+
+    #[test]
     fn window_leaving_the_frame_replicates_the_border() {
         let frame = gradient(50, 40);
-        let window = Window { cx: 2.0, cy: 2.0, side: 20.0 };
+        let window = Window { cx: 2.0, cy: 2.0, side: 20.0, angle: 0.0 };
         let c = crop(&frame, &window, 20);
         // The top-left quarter lies outside: every pixel there repeats the frame's corner.
         assert_eq!(c.get_pixel(0, 0), frame.get_pixel(0, 0));

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod rect;
 pub mod report;
 pub mod roi;
+pub mod roll;
 mod scale;
 pub mod set;
 pub mod smooth;

@@ -24,6 +24,7 @@ use super::error::FacesError;
 use super::frames::VideoFrames;
 use super::metrics::{JitterReport, track_jitter};
 use super::rect::FaceBox;
+use super::roll::{self, RollFilter, RollSettings};
 use super::track::{Track, TrackSettings, Tracker};
 use super::{FaceDetector, Settings};
 use crate::picture::draw_text;
@@ -58,6 +59,10 @@ pub struct ExtractSettings {
     /// Pictures are exempt (each face in one is a track of one crop).
     #[serde(default = "default_min_track_faces")]
     pub min_track_faces: usize,
+    /// Cut each face upright: its roll is read from its mirror symmetry (`faces::roll`), smoothed along its track,
+    /// and the crop window turned by it. A model trained on upright sets swaps with upright crops.
+    #[serde(default)]
+    pub upright: bool,
     pub detector: DetectorSettings,
     pub track: TrackSettings,
 }
@@ -102,6 +107,7 @@ impl Default for ExtractSettings {
             min_contrast: 12.0,
             min_face_px: 24.0,
             min_track_faces: default_min_track_faces(),
+            upright: false,
             detector: DetectorSettings::default(),
             track: TrackSettings::default(),
         }
@@ -255,7 +261,13 @@ pub fn extract(
     for (i, source) in sources.iter().enumerate() {
         let mut summary = SourceSummary { path: source.path.clone(), ..SourceSummary::default() };
         let first = out.crops.len();
-        let mut sink = Sink { settings, out: &mut out, last_kept: Vec::new(), track_offset: next_track };
+        let mut sink = Sink {
+            settings,
+            out: &mut out,
+            last_kept: Vec::new(),
+            track_offset: next_track,
+            rolls: RollFilter::new(RollSettings::default()),
+        };
         let result = if source.is_picture() {
             picture(source, &mut detector, &mut summary, &mut sink)
         } else {
@@ -309,6 +321,8 @@ struct Sink<'a> {
     /// Per track id (of this source), the last crop kept.
     last_kept: Vec<(u32, RgbImage)>,
     track_offset: u32,
+    /// The smoothed roll of each track, when crops are cut upright.
+    rolls: RollFilter,
 }
 
 impl Sink<'_> {
@@ -324,7 +338,14 @@ impl Sink<'_> {
             dropped.small += 1;
             return;
         }
-        let window = Window::around(&p.smoothed, self.settings.margin);
+        let mut window = Window::around(&p.smoothed, self.settings.margin);
+        if self.settings.upright {
+            let estimate = roll::estimate(
+                &crop::crop(picture, &window, self.settings.resolution),
+                crop::face_fraction(self.settings.margin),
+            );
+            window.angle = self.rolls.update(track, p.time_s, estimate.as_ref());
+        }
         let crop = crop::crop(picture, &window, self.settings.resolution);
         if luma_std(&crop) < self.settings.min_contrast {
             dropped.low_contrast += 1;

@@ -1,7 +1,8 @@
 //! The per-frame face swap, as a library API: a [`FrameSwapper`] holds a detector, an online tracker with one-euro
 //! smoothing and a [`FaceConverter`]; [`FrameSwapper::swap_frame`] takes one RGB frame and replaces every tracked
-//! face in it: crop around the smoothed box → convert → colour-match to the original crop → warp back through the
-//! sigmoid blend mask. This is what the production renderer calls per frame and what `reel faces swap` runs.
+//! face in it: crop around the smoothed box (turned upright, for a model trained upright) → convert → colour-match
+//! to the original crop → warp back through the sigmoid blend mask. This is what the production renderer calls per
+//! frame and what `reel faces swap` runs.
 //!
 //! It does no IO (no files, no decoding, no printing); it times its phases into a [`SwapReport`].
 
@@ -18,6 +19,7 @@ use super::convert::FaceConverter;
 use super::crop::{self, DEFAULT_MARGIN, Window};
 use super::error::FacesError;
 use super::rect::FaceBox;
+use super::roll::{self, RollFilter, RollSettings};
 use super::track::{Active, Track, TrackSettings, Tracker};
 
 /// How faces are swapped.
@@ -38,6 +40,10 @@ pub struct SwapSettings {
     pub max_faces: usize,
     /// Match the converted face's colour to the original crop's.
     pub colour_match: bool,
+    /// Cut faces upright (their roll read and smoothed per track, `faces::roll`) and paste them back turned: for a
+    /// model trained on upright face sets ([`crate::faceswap::Swapper::upright`]).
+    #[serde(default)]
+    pub upright: bool,
 }
 
 impl Default for SwapSettings {
@@ -50,6 +56,7 @@ impl Default for SwapSettings {
             full_scan_every: 8,
             max_faces: 0,
             colour_match: true,
+            upright: false,
         }
     }
 }
@@ -108,6 +115,8 @@ pub struct FrameSwapper {
     since_full: u32,
     /// The tracks being swapped, when `max_faces` limits them.
     chosen: Vec<u32>,
+    /// The smoothed roll of each track, when faces are cut upright.
+    rolls: RollFilter,
 }
 
 /// A chosen face stays chosen while it is at least this fraction of the largest face's area.
@@ -139,6 +148,7 @@ impl FrameSwapper {
             known: Vec::new(),
             since_full: 0,
             chosen: Vec::new(),
+            rolls: RollFilter::new(RollSettings::default()),
         })
     }
 
@@ -182,12 +192,14 @@ impl FrameSwapper {
         let resolution = self.converter.resolution();
         let faces: Vec<SwappedFace> = active
             .iter()
-            .map(|a| SwappedFace {
-                track: a.id,
-                raw: a.raw,
-                smoothed: a.smoothed,
-                window: Window::around(&a.smoothed, self.settings.margin),
-                detected: a.detected,
+            .map(|a| {
+                let mut window = Window::around(&a.smoothed, self.settings.margin);
+                if self.settings.upright {
+                    let upright = crop::crop(picture, &window, resolution);
+                    let estimate = roll::estimate(&upright, crop::face_fraction(self.settings.margin));
+                    window.angle = self.rolls.update(a.id, time_s, estimate.as_ref());
+                }
+                SwappedFace { track: a.id, raw: a.raw, smoothed: a.smoothed, window, detected: a.detected }
             })
             .collect();
         let crops: Vec<RgbImage> = faces.iter().map(|f| crop::crop(picture, &f.window, resolution)).collect();

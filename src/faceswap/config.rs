@@ -70,6 +70,10 @@ pub struct Config {
     pub upscale: usize,
     pub decoder: Vec<usize>,
     pub discriminator: Vec<usize>,
+    /// The face sets were cut upright (`faces::roll`), so a swap must cut its crops upright too. The trainer sets
+    /// it from the sets' manifests; models saved before it are not upright.
+    #[serde(default)]
+    pub upright: bool,
 }
 
 impl Config {
@@ -83,6 +87,7 @@ impl Config {
             upscale: 64,
             decoder: vec![48, 24, 12],
             discriminator: vec![32, 64, 128],
+            upright: false,
         }
     }
 
@@ -101,6 +106,7 @@ impl Config {
             upscale: 16,
             decoder: vec![16, 8],
             discriminator: vec![8, 16],
+            upright: false,
         }
     }
 

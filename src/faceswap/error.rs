@@ -15,6 +15,13 @@ pub enum FaceswapError {
     #[error("face set {} has {count} usable crops; training needs at least {need}", dir.display())]
     TooFewCrops { dir: PathBuf, count: usize, need: usize },
 
+    #[error(
+        "face set {} was cut upright and {} was not; extract both with --upright or neither",
+        upright.display(),
+        not.display()
+    )]
+    MixedUpright { upright: PathBuf, not: PathBuf },
+
     #[error("invalid {field} = {value}: {reason}")]
     InvalidConfig { field: &'static str, value: String, reason: &'static str },
 

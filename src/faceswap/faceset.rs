@@ -24,6 +24,29 @@ pub struct FaceSet {
     pub crops: Vec<RgbImage>,
     /// Files that were skipped, with why.
     pub skipped: Vec<(PathBuf, String)>,
+    /// The crops were cut upright, as the set's manifest says (a folder without one is not).
+    pub upright: bool,
+}
+
+/// The one thing the trainer reads from a set's manifest (`faces::set::MANIFEST`): how its crops were cut.
+#[derive(Debug, Default, serde::Deserialize)]
+struct ManifestHead {
+    #[serde(default)]
+    settings: ManifestSettings,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct ManifestSettings {
+    #[serde(default)]
+    upright: bool,
+}
+
+/// Whether the manifest in `dir` says its crops were cut upright; no manifest, or one that does not say, is no.
+fn manifest_upright(dir: &Path) -> bool {
+    fs::read(dir.join(crate::faces::set::MANIFEST))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<ManifestHead>(&bytes).ok())
+        .is_some_and(|m| m.settings.upright)
 }
 
 /// The PNG crop files of a face-set folder, in name order (the contact sheet and hidden files excluded).
@@ -48,7 +71,13 @@ pub fn crop_files(dir: &Path) -> Result<Vec<PathBuf>> {
 impl FaceSet {
     /// Reads every crop of `dir` at `res`×`res`.
     pub fn load(dir: &Path, res: u32) -> Result<FaceSet> {
-        let mut set = FaceSet { dir: dir.to_path_buf(), files: Vec::new(), crops: Vec::new(), skipped: Vec::new() };
+        let mut set = FaceSet {
+            dir: dir.to_path_buf(),
+            files: Vec::new(),
+            crops: Vec::new(),
+            skipped: Vec::new(),
+            upright: manifest_upright(dir),
+        };
         for path in crop_files(dir)? {
             match read_crop(&path, res) {
                 Ok(img) => {
@@ -120,6 +149,7 @@ mod tests {
         fs::write(dir.path().join("000006.png"), b"not a png").unwrap();
         fs::write(dir.path().join("faces.json"), b"{}").unwrap();
         let set = FaceSet::load(dir.path(), 32).unwrap();
+        assert!(!set.upright, "a manifest that does not say is not upright");
         let names: Vec<String> = set.files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into()).collect();
         assert_eq!(names, ["000000.png", "000001.png", "000002.png", "000003.png", "000004.png"]);
         assert!(set.crops.iter().all(|c| c.dimensions() == (32, 32)));
@@ -127,6 +157,20 @@ mod tests {
         assert_eq!(skipped.len(), 2, "{skipped:?}");
         assert!(skipped[0].contains("not square"), "{skipped:?}");
         assert_eq!(set.split().unwrap(), (vec![0, 1, 2], vec![3, 4]));
+    }
+
+    #[test]
+    fn the_manifest_says_whether_the_crops_are_upright() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..4 {
+            save(dir.path(), &format!("{i:06}.png"), 32, 32);
+        }
+        assert!(!FaceSet::load(dir.path(), 32).unwrap().upright, "no manifest");
+        let manifest = r#"{"version": 1, "settings": {"resolution": 32, "upright": true}}"#;
+        fs::write(dir.path().join("faces.json"), manifest).unwrap();
+        assert!(FaceSet::load(dir.path(), 32).unwrap().upright);
+        fs::write(dir.path().join("faces.json"), manifest.replace("true", "false")).unwrap();
+        assert!(!FaceSet::load(dir.path(), 32).unwrap().upright);
     }
 
     #[test]

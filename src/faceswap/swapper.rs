@@ -37,6 +37,12 @@ impl Swapper {
         self.side
     }
 
+    /// Whether the model was trained on upright crops, so a swap must cut faces upright
+    /// ([`crate::faces::SwapSettings::upright`]).
+    pub fn upright(&self) -> bool {
+        self.model.config.upright
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }

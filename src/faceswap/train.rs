@@ -304,6 +304,12 @@ pub fn train(
     let res = cfg.model.resolution;
     let a = Identity::load(a_dir, res)?;
     let b = Identity::load(b_dir, res)?;
+    // The sets say how their crops were cut, and the model keeps it for the swap; both must be cut the same way.
+    if a.set.upright != b.set.upright {
+        let (upright, not) = if a.set.upright { (a_dir, b_dir) } else { (b_dir, a_dir) };
+        return Err(FaceswapError::MixedUpright { upright: upright.to_path_buf(), not: not.to_path_buf() });
+    }
+    let cfg = &TrainConfig { model: Config { upright: a.set.upright, ..cfg.model.clone() }, ..cfg.clone() };
 
     let mut state = if resume {
         check_resumable(out_dir, &checkpoint::load_config(out_dir)?, cfg)?;
@@ -630,7 +636,9 @@ fn check_resumable(dir: &Path, file: &ModelFile, cfg: &TrainConfig) -> Result<()
         Err(FaceswapError::ConfigMismatch { path: path.clone(), field, checkpoint, requested })
     };
     if file.model != cfg.model {
-        let show = |c: &Config| format!("{} {} px {:?}", c.arch.name(), c.resolution, c.encoder);
+        let show = |c: &Config| {
+            format!("{} {} px {:?}{}", c.arch.name(), c.resolution, c.encoder, if c.upright { " upright" } else { "" })
+        };
         return mismatch("model", show(&file.model), show(&cfg.model));
     }
     let t = &file.train;

@@ -197,7 +197,12 @@ pub(super) fn render(ctx: &JobContext, spec: &ShotSpec, format: &Format, swap: &
     let detector = FaceDetector::with_settings(Settings { upscale: 1, min_face_fraction: 0.06, ..Settings::default() })
         .map_err(JobError::fatal)?;
     // The character is one person: the largest face in the picture (the speaker, in a dialogue shot's footage).
-    let settings = SwapSettings { detect_every: swap.detect_every, max_faces: 1, ..SwapSettings::default() };
+    let settings = SwapSettings {
+        detect_every: swap.detect_every,
+        max_faces: 1,
+        upright: swapper.upright(),
+        ..SwapSettings::default()
+    };
     let swapper = FrameSwapper::new(detector, Box::new(swapper), settings).map_err(JobError::fatal)?;
     let mut filter = SwapFilter { swapper, cancelled: false, ctx };
     let started = std::time::Instant::now();

@@ -127,3 +127,64 @@ fn chaplin_faces_are_found_with_the_upscale_and_smoothed() {
     assert!(manifest.dropped.short_tracks > 0, "{:?}", manifest.dropped);
     assert!(run.stdout().contains("in tracks under 5 crops"), "{}", run.stdout());
 }
+
+/// The rolls of a set cut upright, per crop, in degrees.
+fn rolls(manifest: &Manifest) -> Vec<f32> {
+    manifest.faces.iter().map(|f| f.window.angle.to_degrees()).collect()
+}
+
+/// `--upright` reads each face's roll from the crop. The truth comes from ffmpeg: the carphone clip turned 12°
+/// clockwise by its `rotate` filter must read 12° more roll, frame for frame, than the clip as it is.
+#[test]
+fn upright_sets_read_the_roll_that_ffmpeg_turned_the_clip_by() {
+    let Some(carphone) = common::registry_data("footage/carphone_pristine.mp4") else { return };
+    let dir = Dir::new();
+    let turned = dir.path().join("turned.mp4");
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-i"])
+        .arg(&carphone)
+        .args(["-vf", "rotate=12*PI/180:fillcolor=gray", "-c:v", "libx264", "-crf", "12"])
+        .arg(&turned)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success());
+    for (source, out) in [(&carphone, "plain"), (&turned, "turned")] {
+        dir.reel().args(["faces", "extract"]).arg(source).args(["--upright", "--min-track-faces", "1", "-o", out]).success();
+    }
+    let plain = check_layout(&dir.path().join("plain"), 64);
+    let turned = check_layout(&dir.path().join("turned"), 64);
+    assert!(plain.settings.upright && turned.settings.upright);
+    let by_frame = |m: &Manifest| -> std::collections::BTreeMap<u64, f32> {
+        m.faces.iter().map(|f| (f.frame, f.window.angle.to_degrees())).collect()
+    };
+    let (a, b) = (by_frame(&plain), by_frame(&turned));
+    let diffs: Vec<f32> = a.iter().filter_map(|(frame, ra)| Some(b.get(frame)? - ra)).collect();
+    let mean = diffs.iter().sum::<f32>() / diffs.len() as f32;
+    let mut sorted = diffs.clone();
+    sorted.sort_by(f32::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    let (lo, hi) = (rolls(&plain).into_iter().fold(f32::MAX, f32::min), rolls(&plain).into_iter().fold(f32::MIN, f32::max));
+    eprintln!(
+        "carphone rolls {lo:.1}° to {hi:.1}°; turned 12°: {} frames in both, difference mean {mean:.2}°, median \
+         {median:.2}°, from {:.2}° to {:.2}°",
+        diffs.len(),
+        sorted[0],
+        sorted[sorted.len() - 1]
+    );
+    assert!(diffs.len() >= 60, "{} frames in both sets", diffs.len());
+    assert!((mean - 12.0).abs() < 2.0 && (median - 12.0).abs() < 2.0, "mean {mean}, median {median}");
+    // The head does tilt in this clip: the rolls are not all one value.
+    assert!(hi - lo > 5.0, "rolls {lo} to {hi}");
+    // The cut is upright: a crop of the turned clip looks like the same frame's crop of the plain one.
+    let frame = *a.keys().find(|f| b.contains_key(f)).unwrap();
+    let file = |m: &Manifest| m.faces.iter().find(|f| f.frame == frame).unwrap().file.clone();
+    let crop = |d: &str, m: &Manifest| image::open(dir.path().join(d).join(file(m))).unwrap().to_luma8();
+    let (pa, pb) = (crop("plain", &plain), crop("turned", &turned));
+    let centre = |img: &image::GrayImage| -> Vec<f32> {
+        (16..48).flat_map(|y| (16..48).map(move |x| (x, y))).map(|(x, y)| f32::from(img.get_pixel(x, y).0[0])).collect()
+    };
+    let (ca, cb) = (centre(&pa), centre(&pb));
+    let mad = ca.iter().zip(&cb).map(|(x, y)| (x - y).abs()).sum::<f32>() / ca.len() as f32;
+    eprintln!("frame {frame}: mean absolute luma difference of the two crops' centres {mad:.1}");
+    assert!(mad < 20.0, "the upright crops differ by {mad}");
+}
