@@ -20,10 +20,12 @@ use serde::{Deserialize, Serialize};
 use super::colour::rgb_to_ycbcr;
 use super::smooth::OneEuro;
 
-/// The largest roll searched, either way, in degrees. The carphone clip's head tilts up to about 20°.
-pub const MAX_ROLL_DEG: f32 = 30.0;
-/// Below this symmetry score (a correlation, −1 to 1) a crop has no roll to give.
-pub const MIN_SYMMETRY: f32 = 0.3;
+/// The largest roll searched, either way, in degrees. The carphone clip's head tilts by up to about 35°.
+pub const MAX_ROLL_DEG: f32 = 45.0;
+/// Below this symmetry score (a correlation, −1 to 1) a crop has no roll to give. Measured on upright crops: the
+/// carphone close-up's best angles score a median 0.64 (110 of 116 crops reach 0.5), Chaplin's 40-px faces, often in
+/// three-quarter view, a median 0.37 at angles that are plainly wrong (3 of 84 reach 0.5, at 5°–6°).
+pub const MIN_SYMMETRY: f32 = 0.5;
 /// Each degree of roll costs this much score, so that a crop symmetric at several angles is read as upright.
 const ROLL_PENALTY_PER_DEG: f32 = 0.001;
 
@@ -41,7 +43,9 @@ pub struct Roll {
 fn edges(crop: &RgbImage) -> Vec<f32> {
     let (w, h) = (crop.width() as usize, crop.height() as usize);
     let luma: Vec<f32> = crop.pixels().map(|p| rgb_to_ycbcr(p.0)[0]).collect();
-    let at = |v: &[f32], x: isize, y: isize| v[y.clamp(0, h as isize - 1) as usize * w + x.clamp(0, w as isize - 1) as usize];
+    let at = |v: &[f32], x: isize, y: isize| {
+        v[y.clamp(0, h as isize - 1) as usize * w + x.clamp(0, w as isize - 1) as usize]
+    };
     let mut blurred = vec![0.0; w * h];
     for y in 0..h as isize {
         for x in 0..w as isize {
@@ -190,7 +194,8 @@ impl RollFilter {
     pub fn update(&mut self, track: u32, time_s: f64, estimate: Option<&Roll>) -> f32 {
         self.tracks.retain(|id, (_, last, _)| *id == track || time_s - *last < FORGET_AFTER_S);
         let s = self.settings;
-        let entry = self.tracks.entry(track).or_insert_with(|| (OneEuro::new(s.min_cutoff, s.beta, s.d_cutoff), time_s, 0.0));
+        let entry =
+            self.tracks.entry(track).or_insert_with(|| (OneEuro::new(s.min_cutoff, s.beta, s.d_cutoff), time_s, 0.0));
         let Some(roll) = estimate else {
             return entry.2;
         };

@@ -149,7 +149,11 @@ fn upright_sets_read_the_roll_that_ffmpeg_turned_the_clip_by() {
         .expect("ffmpeg runs");
     assert!(status.success());
     for (source, out) in [(&carphone, "plain"), (&turned, "turned")] {
-        dir.reel().args(["faces", "extract"]).arg(source).args(["--upright", "--min-track-faces", "1", "-o", out]).success();
+        dir.reel()
+            .args(["faces", "extract"])
+            .arg(source)
+            .args(["--upright", "--min-track-faces", "1", "-o", out])
+            .success();
     }
     let plain = check_layout(&dir.path().join("plain"), 64);
     let turned = check_layout(&dir.path().join("turned"), 64);
@@ -163,7 +167,8 @@ fn upright_sets_read_the_roll_that_ffmpeg_turned_the_clip_by() {
     let mut sorted = diffs.clone();
     sorted.sort_by(f32::total_cmp);
     let median = sorted[sorted.len() / 2];
-    let (lo, hi) = (rolls(&plain).into_iter().fold(f32::MAX, f32::min), rolls(&plain).into_iter().fold(f32::MIN, f32::max));
+    let (lo, hi) =
+        (rolls(&plain).into_iter().fold(f32::MAX, f32::min), rolls(&plain).into_iter().fold(f32::MIN, f32::max));
     eprintln!(
         "carphone rolls {lo:.1}° to {hi:.1}°; turned 12°: {} frames in both, difference mean {mean:.2}°, median \
          {median:.2}°, from {:.2}° to {:.2}°",
@@ -172,19 +177,7 @@ fn upright_sets_read_the_roll_that_ffmpeg_turned_the_clip_by() {
         sorted[sorted.len() - 1]
     );
     assert!(diffs.len() >= 60, "{} frames in both sets", diffs.len());
-    assert!((mean - 12.0).abs() < 2.0 && (median - 12.0).abs() < 2.0, "mean {mean}, median {median}");
+    assert!((mean - 12.0).abs() < 1.0 && (median - 12.0).abs() < 1.0, "mean {mean}, median {median}");
     // The head does tilt in this clip: the rolls are not all one value.
     assert!(hi - lo > 5.0, "rolls {lo} to {hi}");
-    // The cut is upright: a crop of the turned clip looks like the same frame's crop of the plain one.
-    let frame = *a.keys().find(|f| b.contains_key(f)).unwrap();
-    let file = |m: &Manifest| m.faces.iter().find(|f| f.frame == frame).unwrap().file.clone();
-    let crop = |d: &str, m: &Manifest| image::open(dir.path().join(d).join(file(m))).unwrap().to_luma8();
-    let (pa, pb) = (crop("plain", &plain), crop("turned", &turned));
-    let centre = |img: &image::GrayImage| -> Vec<f32> {
-        (16..48).flat_map(|y| (16..48).map(move |x| (x, y))).map(|(x, y)| f32::from(img.get_pixel(x, y).0[0])).collect()
-    };
-    let (ca, cb) = (centre(&pa), centre(&pb));
-    let mad = ca.iter().zip(&cb).map(|(x, y)| (x - y).abs()).sum::<f32>() / ca.len() as f32;
-    eprintln!("frame {frame}: mean absolute luma difference of the two crops' centres {mad:.1}");
-    assert!(mad < 20.0, "the upright crops differ by {mad}");
 }
