@@ -209,9 +209,10 @@ pub struct ExtractArgs {
     /// false detection (a hat, the back of a head) or a passer-by. 1 keeps them all.
     #[arg(long, env = "REEL_MIN_TRACK_FACES", default_value_t = 5, value_name = "N")]
     pub min_track_faces: usize,
-    /// Cut each face upright: read its roll (in-plane tilt) from its mirror symmetry and turn the crop by it. Use
-    /// it for both sets of a model or neither; the swap then cuts faces the same way.
-    #[arg(long, env = "REEL_FACE_UPRIGHT")]
+    /// Cut each face upright: read its roll (in-plane tilt) from its mirror symmetry and turn the crop by it
+    /// (`false` cuts square to the frame, as sets made before this option were). A model's two sets must agree;
+    /// its swaps then cut faces the same way.
+    #[arg(long, env = "REEL_FACE_UPRIGHT", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub upright: bool,
 }
 

@@ -166,9 +166,17 @@ async fn shot_sources(workspace: &Workspace, query: &str, limit: i64) -> anyhow:
 fn print_set(what: &str, dir: &Path, m: &Manifest) {
     let tracks: usize = m.sources.iter().map(|s| s.tracks).sum();
     let d = m.dropped;
+    // Cut upright: the spread of the rolls the crops were turned by.
+    let upright = if m.settings.upright {
+        let degrees = m.faces.iter().map(|f| f.window.angle.to_degrees());
+        let (lo, hi) = degrees.fold((f32::MAX, f32::MIN), |(lo, hi), d| (lo.min(d), hi.max(d)));
+        if lo <= hi { format!(" cut upright (rolls {lo:.0}° to {hi:.0}°)") } else { " cut upright".into() }
+    } else {
+        String::new()
+    };
     println!(
-        "{what}: {} crops of {}x{} from {} sources, {tracks} tracks; dropped {} near-duplicates, {} low-contrast, {} \
-         too small, {} predicted, {} in tracks under {} crops",
+        "{what}: {} crops of {}x{}{upright} from {} sources, {tracks} tracks; dropped {} near-duplicates, {} \
+         low-contrast, {} too small, {} predicted, {} in tracks under {} crops",
         m.faces.len(),
         m.resolution,
         m.resolution,

@@ -57,10 +57,12 @@ fn model_report(dir: &Path, json: bool) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     }
     println!(
-        "model {}: {} {} px, {} steps in {:.1} min of training (GAN weight {}, code weight {}, face weight {}, detail weight {})",
+        "model {}: {} {} px{}, {} steps in {:.1} min of training (GAN weight {}, code weight {}, face weight {}, \
+         detail weight {})",
         r.dir.display(),
         r.arch.name().to_uppercase(),
         r.resolution,
+        if r.upright { " upright" } else { "" },
         r.step,
         r.elapsed_secs / 60.0,
         r.gan_weight,

@@ -132,7 +132,8 @@ pub async fn run(
         }
         let set = std::fs::canonicalize(workspace.root().join(cast_stage::dir(&target.star)))?;
         let crops = faceset::crop_files(&set)?;
-        stars.push(StarShots { star: target.star.to_string(), set, crops, positions: vec![target.position] });
+        let upright = crate::faces::set::is_upright(&set);
+        stars.push(StarShots { star: target.star.to_string(), set, crops, positions: vec![target.position], upright });
     }
     let plan = SwapPlan {
         production: pass.name.as_str(),

@@ -45,7 +45,7 @@ impl Window {
     }
 
     /// The frame point at `(lx, ly)` window pixels from the centre, in the window's own (turned) axes.
-    fn to_frame(&self, lx: f32, ly: f32) -> (f32, f32) {
+    fn frame_point(&self, lx: f32, ly: f32) -> (f32, f32) {
         let (sin, cos) = self.angle.sin_cos();
         (self.cx + cos * lx - sin * ly, self.cy + sin * lx + cos * ly)
     }
@@ -106,7 +106,7 @@ pub fn crop(frame: &RgbImage, window: &Window, resolution: u32) -> RgbImage {
             for i in 0..taps {
                 let lx = (u as f32 + (i as f32 + 0.5) / taps as f32) * step - half;
                 let ly = (v as f32 + (j as f32 + 0.5) / taps as f32) * step - half;
-                let (x, y) = window.to_frame(lx, ly);
+                let (x, y) = window.frame_point(lx, ly);
                 let s = sample(frame, x, y);
                 for k in 0..3 {
                     acc[k] += s[k];

@@ -16,7 +16,8 @@ pub enum FaceswapError {
     TooFewCrops { dir: PathBuf, count: usize, need: usize },
 
     #[error(
-        "face set {} was cut upright and {} was not; extract both with --upright or neither",
+        "face set {} was cut upright and {} was not (made with `--upright false`, or before the option); extract \
+         both the same way",
         upright.display(),
         not.display()
     )]

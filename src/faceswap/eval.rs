@@ -156,6 +156,8 @@ pub struct ModelReport {
     pub code_weight: f64,
     pub face_weight: f64,
     pub detail_weight: f64,
+    /// Trained on face sets cut upright.
+    pub upright: bool,
     pub a: IdentityReport,
     pub b: IdentityReport,
 }
@@ -206,6 +208,7 @@ pub fn inspect(model_dir: &Path) -> Result<ModelReport> {
         code_weight: file.train.code_weight,
         face_weight: file.train.face_weight,
         detail_weight: file.train.detail_weight,
+        upright: file.model.upright,
         a: identity(&file.a, Side::A)?,
         b: identity(&file.b, Side::B)?,
     })

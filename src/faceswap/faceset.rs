@@ -28,27 +28,6 @@ pub struct FaceSet {
     pub upright: bool,
 }
 
-/// The one thing the trainer reads from a set's manifest (`faces::set::MANIFEST`): how its crops were cut.
-#[derive(Debug, Default, serde::Deserialize)]
-struct ManifestHead {
-    #[serde(default)]
-    settings: ManifestSettings,
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-struct ManifestSettings {
-    #[serde(default)]
-    upright: bool,
-}
-
-/// Whether the manifest in `dir` says its crops were cut upright; no manifest, or one that does not say, is no.
-fn manifest_upright(dir: &Path) -> bool {
-    fs::read(dir.join(crate::faces::set::MANIFEST))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<ManifestHead>(&bytes).ok())
-        .is_some_and(|m| m.settings.upright)
-}
-
 /// The PNG crop files of a face-set folder, in name order (the contact sheet and hidden files excluded).
 pub fn crop_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let not = |reason: String| FaceswapError::NotAFaceSet { dir: dir.to_path_buf(), reason };
@@ -76,7 +55,7 @@ impl FaceSet {
             files: Vec::new(),
             crops: Vec::new(),
             skipped: Vec::new(),
-            upright: manifest_upright(dir),
+            upright: crate::faces::set::is_upright(dir),
         };
         for path in crop_files(dir)? {
             match read_crop(&path, res) {

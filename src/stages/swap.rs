@@ -44,6 +44,8 @@ pub struct StarShots {
     pub set: PathBuf,
     pub crops: Vec<PathBuf>,
     pub positions: Vec<usize>,
+    /// The star's set was cut upright: the footage's is cut the same way, so the pair can train one model.
+    pub upright: bool,
 }
 
 /// What the face-swap plan is made from.
@@ -101,7 +103,12 @@ pub fn plan(p: &SwapPlan) -> Result<Plan, PlanError> {
             .collect();
         // Every other frame: neighbours are near-duplicates the set would drop anyway, and a 720p search costs
         // about 0.2 s (the demo's footage set: 123 s on every frame).
-        let settings = ExtractSettings { resolution: RESOLUTION, detect_every: 2, ..ExtractSettings::default() };
+        let settings = ExtractSettings {
+            resolution: RESOLUTION,
+            detect_every: 2,
+            upright: star.upright,
+            ..ExtractSettings::default()
+        };
         let extract = format!("{ns}{}/extract", star.star);
         jobs.push(extract_job(
             extract.clone(),

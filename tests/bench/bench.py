@@ -234,19 +234,23 @@ def section_film():
 
 CARPHONE = os.path.join(CACHE, "footage", "carphone_pristine.mp4")
 CHAPLIN = os.path.join(REPO, "..", "shared", "data", "footage", "chaplin.mp4")
-# (file, detect every n-th frame, detector upscale)
-FACE_RUNS = [(CARPHONE, 1, 2), (CARPHONE, 1, 1), (CARPHONE, 3, 1), (CHAPLIN, 1, 2), (CHAPLIN, 5, 2)]
+# (file, detect every n-th frame, detector upscale, cut upright)
+FACE_RUNS = [(CARPHONE, 1, 2, False), (CARPHONE, 1, 1, False), (CARPHONE, 1, 1, True), (CARPHONE, 3, 1, False),
+             (CHAPLIN, 1, 2, False), (CHAPLIN, 5, 2, False), (CHAPLIN, 5, 2, True)]
 
 
 def section_faces():
     need(CARPHONE, "run `make data`")
-    rows = ["| clip | size | detect every | upscale | frames | faces | detect ms | model ms | blend ms | frames/s |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
-    for path, every, up in FACE_RUNS:
+    rows = ["| clip | size | detect every | upscale | upright | frames | faces | detect ms | model ms | blend ms "
+            "| frames/s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for path, every, up, upright in FACE_RUNS:
         if not os.path.exists(path):
             continue
-        r = json.loads(run([REEL_BENCH, "faces", path, "--detect-every", str(every), "--upscale", str(up)])[0])
-        rows.append(f"| {os.path.basename(path)} | {r['width']}×{r['height']} | {every} | {up} | {r['frames']} "
+        args = [REEL_BENCH, "faces", path, "--detect-every", str(every), "--upscale", str(up)]
+        r = json.loads(run(args + (["--upright"] if upright else []))[0])
+        rows.append(f"| {os.path.basename(path)} | {r['width']}×{r['height']} | {every} | {up} "
+                    f"| {'yes' if upright else 'no'} | {r['frames']} "
                     f"| {r['faces_swapped']} | {r['detect_ms']:.1f} | {r['model_ms']:.1f} | {r['blend_ms']:.2f} "
                     f"| **{r['fps']:.1f}** |")
     return "\n".join([
@@ -255,13 +259,14 @@ def section_faces():
         stamp(),
         "",
         "Every frame is decoded into memory first; then `FrameSwapper::swap_frame` (detect, track, crop, model,",
-        "colour match, sigmoid blend) runs on each, timed (decode and encode excluded). Times are per frame,",
+        "colour match, sigmoid blend) runs on each, timed (decode and encode excluded). Upright runs also read",
+        "each face's roll and cut it turned (`faces::roll`); that time is in the blend column. Times are per frame,",
         "averaged over all frames (frames without a face cost detection only). The model is reel's 64-px",
         "architecture (`faceswap::Config::res64`) trained 2 steps on a face set of the same clip: inference costs",
         "the same whatever the weights. Target: ≥ 24 frames/s on 2 cores; CPU fallbacks of FOMM, inswapper and",
         "Deep-Live-Cam run at about 1 frame/s.",
         "",
-        "Command: `reel-bench faces FILE --detect-every N --upscale U` (via `make bench BENCH=faces`).",
+        "Command: `reel-bench faces FILE --detect-every N --upscale U [--upright]` (via `make bench BENCH=faces`).",
         "",
         *rows,
         "",

@@ -15,7 +15,7 @@ use reel::faces::{FaceDetector, FrameSwapper, Settings, SwapSettings};
 use reel::faceswap::{Config, Swapper, TrainConfig};
 use serde_json::{Value, json};
 
-pub fn run(file: &Path, detect_every: u32, upscale: u32, train_steps: u64) -> anyhow::Result<Value> {
+pub fn run(file: &Path, detect_every: u32, upscale: u32, train_steps: u64, upright: bool) -> anyhow::Result<Value> {
     let mut decoded = Vec::new();
     let mut frames = VideoFrames::open(file)?;
     while let Some(frame) = frames.next_frame()? {
@@ -24,7 +24,7 @@ pub fn run(file: &Path, detect_every: u32, upscale: u32, train_steps: u64) -> an
     let (w, h) = decoded.first().map(|(_, p)| p.dimensions()).context("no frames")?;
 
     let work = std::env::temp_dir().join(format!("reel-bench-faces-{}", std::process::id()));
-    let result = measure(file, &decoded, &work, detect_every, upscale, train_steps);
+    let result = measure(file, &decoded, &work, detect_every, upscale, train_steps, upright);
     let _ = std::fs::remove_dir_all(&work);
     let mut value = result?;
     value["width"] = json!(w);
@@ -39,9 +39,10 @@ fn measure(
     detect_every: u32,
     upscale: u32,
     train_steps: u64,
+    upright: bool,
 ) -> anyhow::Result<Value> {
     let set_dir = work.join("set");
-    let mut settings = ExtractSettings::default();
+    let mut settings = ExtractSettings { upright, ..ExtractSettings::default() };
     settings.detector.upscale = upscale;
     let extracted = set::extract(&[SetSource::whole(file)], &settings, &mut |_, _, _, _| ControlFlow::Continue(()))?;
     anyhow::ensure!(!extracted.crops.is_empty(), "no faces in {}", file.display());
@@ -57,7 +58,7 @@ fn measure(
     let model = Swapper::load(&model_dir)?;
 
     let detector = FaceDetector::with_settings(Settings { upscale, ..Settings::default() })?;
-    let swap_settings = SwapSettings { detect_every, ..SwapSettings::default() };
+    let swap_settings = SwapSettings { detect_every, upright: model.upright(), ..SwapSettings::default() };
     let mut swapper = FrameSwapper::new(detector, Box::new(model), swap_settings)?;
     let started = Instant::now();
     for (info, picture) in decoded {
@@ -73,6 +74,7 @@ fn measure(
         "frames": report.frames,
         "faces_swapped": report.faces_swapped,
         "detect_every": detect_every,
+        "upright": upright,
         "upscale": upscale,
         "detect_ms": ms(report.detect_s),
         "model_ms": ms(report.convert_s),

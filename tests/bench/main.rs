@@ -68,6 +68,9 @@ enum Command {
         /// Training steps for the benchmark's model (inference time does not depend on them).
         #[arg(long, default_value_t = 2)]
         train_steps: u64,
+        /// Cut the faces upright (the set and the swap): each face's roll is read and its window turned.
+        #[arg(long)]
+        upright: bool,
     },
     /// Run `reel ARGS...` RUNS times per query against DB and print latency percentiles.
     Latency {
@@ -154,8 +157,8 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::Detect { file, full } => detect::run(&file, full),
         Command::Fill { db, shots, cues, text } => fill::run(&db, shots, cues, &text),
-        Command::Faces { file, detect_every, upscale, train_steps } => {
-            faces::run(&file, detect_every, upscale, train_steps)
+        Command::Faces { file, detect_every, upscale, train_steps, upright } => {
+            faces::run(&file, detect_every, upscale, train_steps, upright)
         }
         Command::Latency { db, runs, reel, queries } => latency::run(&db, runs, &reel, &queries),
         Command::Faceset { video, dir, res, every, max } => faceset::extract(&video, &dir, res, every, max)

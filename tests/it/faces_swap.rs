@@ -147,9 +147,18 @@ fn swap_video_keeps_frames_and_audio_and_discloses_the_synthetic_face() {
 fn reel_faces_swap_with_a_tiny_model_trained_a_few_steps() {
     let dir = Dir::new();
     let Some(input) = clip_with_sound(dir.path()) else { return };
-    // Identity A: the carphone set; B: the same footage mirrored would do, but a real second set is cheap here.
+    // Identity A: the carphone set, cut upright (the default), so that the swap below cuts and pastes turned
+    // windows; B: the same footage mirrored would do, but a real second set is cheap here.
     dir.reel().args(["faces", "extract"]).arg(&input).args(["-o", "sets/a"]).success();
     let a = dir.path().join("sets/a");
+    // A set cut upright and one cut square to the frame cannot train one model: the error names both.
+    dir.reel().args(["faces", "extract"]).arg(&input).args(["--upright", "false", "-o", "sets/plain"]).success();
+    let plain = dir.path().join("sets/plain");
+    let tiny = reel::faceswap::TrainConfig::new(reel::faceswap::Config::tiny());
+    let mixed = reel::faceswap::train(&a, &plain, &tiny, &dir.path().join("models/mixed"), false, &mut ());
+    let Err(err) = mixed else { panic!("a mixed pair is refused") };
+    let err = err.to_string();
+    assert!(err.contains("sets/a") && err.contains("sets/plain") && err.contains("--upright"), "{err}");
     let model_dir = dir.path().join("models/tiny");
     let mut cfg =
         reel::faceswap::TrainConfig::new(reel::faceswap::Config { resolution: 64, ..reel::faceswap::Config::tiny() });
@@ -163,6 +172,7 @@ fn reel_faces_swap_with_a_tiny_model_trained_a_few_steps() {
     let last = report.losses.last().map(|l| l.1).unwrap_or(f32::NAN);
     eprintln!("tiny model: loss A {first:.4} -> {last:.4} in {} steps", report.step);
     assert!(last < first, "the loss drops: {first} -> {last}");
+    assert!(reel::faceswap::Swapper::load(&model_dir).unwrap().upright(), "the model keeps how its sets were cut");
 
     let output = dir.path().join("swapped.mp4");
     let run = dir.reel().args(["faces", "swap"]).arg(&input).args(["--model", "tiny", "-o"]).arg(&output).success();

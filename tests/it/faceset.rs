@@ -149,11 +149,10 @@ fn upright_sets_read_the_roll_that_ffmpeg_turned_the_clip_by() {
         .expect("ffmpeg runs");
     assert!(status.success());
     for (source, out) in [(&carphone, "plain"), (&turned, "turned")] {
-        dir.reel()
-            .args(["faces", "extract"])
-            .arg(source)
-            .args(["--upright", "--min-track-faces", "1", "-o", out])
-            .success();
+        let run = dir.reel().args(["faces", "extract"]).arg(source);
+        // Upright is the default.
+        let stdout = run.args(["--min-track-faces", "1", "-o", out]).success().stdout();
+        assert!(stdout.contains("cut upright (rolls "), "{stdout}");
     }
     let plain = check_layout(&dir.path().join("plain"), 64);
     let turned = check_layout(&dir.path().join("turned"), 64);
