@@ -82,8 +82,9 @@ fn sample(plane: &[f32], side: usize, x: f32, y: f32) -> f32 {
 }
 
 /// How symmetric `plane` is about the axis through (centre + offset, centre) at `angle`: the correlation of the
-/// points left of it with their mirror images right of it, over a `half`-wide, `half`-tall-each-way region.
-fn symmetry(plane: &[f32], side: usize, angle: f32, offset: f32, half: f32) -> f32 {
+/// points left of it with their mirror images right of it, over a `half`-wide, `half`-tall-each-way region, on every
+/// `row_step`-th row.
+fn symmetry(plane: &[f32], side: usize, angle: f32, offset: f32, half: f32, row_step: usize) -> f32 {
     let c = side as f32 / 2.0;
     let (sin, cos) = angle.sin_cos();
     // Local (x, y) about the axis → crop coordinates: the window's rotation, so `angle` means what it means there.
@@ -93,7 +94,7 @@ fn symmetry(plane: &[f32], side: usize, angle: f32, offset: f32, half: f32) -> f
     };
     let (mut sa, mut sb, mut saa, mut sbb, mut sab, mut n) = (0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64);
     let steps = half.floor() as i32;
-    for j in -steps..=steps {
+    for j in (-steps..=steps).step_by(row_step.max(1)) {
         let y = j as f32;
         for i in 0..steps {
             let x = i as f32 + 0.5;
@@ -127,28 +128,33 @@ pub fn estimate(crop: &RgbImage, face_fraction: f32) -> Option<Roll> {
     }
     let plane = edges(crop);
     let half = side as f32 * face_fraction / 2.0;
-    let score = |deg: f32, offset: f32| {
-        symmetry(&plane, side, deg.to_radians(), offset, half) - ROLL_PENALTY_PER_DEG * deg.abs()
+    let score = |deg: f32, offset: f32, row_step: usize| {
+        symmetry(&plane, side, deg.to_radians(), offset, half, row_step) - ROLL_PENALTY_PER_DEG * deg.abs()
     };
-    // Coarse: every 2° and every pixel of offset within a tenth of the face; then every 0.5° about the best.
+    // Coarse, on every other row: every 3° and every other pixel of offset within a tenth of the face. Then on
+    // every row, every 0.5° and pixel about the best. (A fine search everywhere, every 2° then 0.5° on every row
+    // and pixel, cost 11.7 ms a face in `reel-bench faces` against 2.6 ms; its smoothed carphone rolls differ
+    // from these by 0.9° on average, 3.6° at most.)
     let reach = (half / 5.0).round() as i32;
-    let mut best = (f32::MIN, 0.0f32, 0.0f32);
+    let mut coarse = (f32::MIN, 0.0f32, 0.0f32);
     let mut deg = -MAX_ROLL_DEG;
     while deg <= MAX_ROLL_DEG {
-        for k in -reach..=reach {
-            let s = score(deg, k as f32);
-            if s > best.0 {
-                best = (s, deg, k as f32);
+        for k in (-reach..=reach).step_by(2) {
+            let s = score(deg, k as f32, 2);
+            if s > coarse.0 {
+                coarse = (s, deg, k as f32);
             }
         }
-        deg += 2.0;
+        deg += 3.0;
     }
-    let (_, coarse, offset) = best;
-    for step in -4..=4 {
-        let deg = (coarse + step as f32 * 0.5).clamp(-MAX_ROLL_DEG, MAX_ROLL_DEG);
-        let s = score(deg, offset);
-        if s > best.0 {
-            best = (s, deg, offset);
+    let mut best = (f32::MIN, 0.0f32, 0.0f32);
+    for step in -3..=3 {
+        let deg = (coarse.1 + step as f32 * 0.5).clamp(-MAX_ROLL_DEG, MAX_ROLL_DEG);
+        for offset in [coarse.2 - 1.0, coarse.2, coarse.2 + 1.0] {
+            let s = score(deg, offset, 1);
+            if s > best.0 {
+                best = (s, deg, offset);
+            }
         }
     }
     let (s, deg, _) = best;
