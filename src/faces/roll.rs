@@ -10,14 +10,15 @@
 //! may sit off the crop's centre (a head turned a little), so a small horizontal offset is searched too.
 //!
 //! A face in profile has no mirror symmetry to find: below [`MIN_SYMMETRY`] no roll is given, and the per-track
-//! [`RollFilter`] keeps the last one. Owns the estimate and its smoothing; it must not crop frames or detect.
+//! [`RollFilter`] keeps the last one. [`RollFilter::turn`] is the one way a window is turned upright, for face sets
+//! and swaps alike, so both cut the same crops. Owns the estimate and its smoothing; it must not detect or track.
 
 use std::collections::HashMap;
 
 use image::RgbImage;
-use serde::{Deserialize, Serialize};
 
 use super::colour::rgb_to_ycbcr;
+use super::crop::{self, Window};
 use super::smooth::OneEuro;
 
 /// The largest roll searched, either way, in degrees. The carphone clip's head tilts by up to about 35°.
@@ -163,7 +164,7 @@ pub fn estimate(crop: &RgbImage, face_fraction: f32) -> Option<Roll> {
 }
 
 /// How rolls are smoothed along a track: a one-euro filter per track (see `smooth`), speeds in radians per second.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RollSettings {
     /// Cutoff in Hz at rest.
     pub min_cutoff: f64,
@@ -210,12 +211,27 @@ impl RollFilter {
         entry.2 = entry.0.filter(f64::from(roll.angle), dt, 1.0) as f32;
         entry.2
     }
+
+    /// `window` (square to the frame, around the face of `track` with `margin`) turned by the track's smoothed roll
+    /// at `time_s`, read from `picture` cut at `resolution`.
+    pub fn turn(
+        &mut self,
+        picture: &RgbImage,
+        window: Window,
+        resolution: u32,
+        margin: f32,
+        track: u32,
+        time_s: f64,
+    ) -> Window {
+        let square = crop::crop(picture, &window, resolution);
+        let estimate = estimate(&square, crop::face_fraction(margin));
+        window.rolled(self.update(track, time_s, estimate.as_ref()))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::faces::crop::{self, Window};
     use image::Rgb;
 
     /// A frame with a symmetric face-like pattern (two eyes, a nose, a mouth and an oval) rolled by `deg` about

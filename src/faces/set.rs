@@ -24,7 +24,7 @@ use super::error::FacesError;
 use super::frames::VideoFrames;
 use super::metrics::{JitterReport, track_jitter};
 use super::rect::FaceBox;
-use super::roll::{self, RollFilter, RollSettings};
+use super::roll::{RollFilter, RollSettings};
 use super::track::{Track, TrackSettings, Tracker};
 use super::{FaceDetector, Settings};
 use crate::picture::draw_text;
@@ -340,13 +340,10 @@ impl Sink<'_> {
             dropped.small += 1;
             return;
         }
-        let mut window = Window::around(&p.smoothed, self.settings.margin);
+        let (margin, resolution) = (self.settings.margin, self.settings.resolution);
+        let mut window = Window::around(&p.smoothed, margin);
         if self.settings.upright {
-            let estimate = roll::estimate(
-                &crop::crop(picture, &window, self.settings.resolution),
-                crop::face_fraction(self.settings.margin),
-            );
-            window.angle = self.rolls.update(track, p.time_s, estimate.as_ref());
+            window = self.rolls.turn(picture, window, resolution, margin, track, p.time_s);
         }
         let crop = crop::crop(picture, &window, self.settings.resolution);
         if luma_std(&crop) < self.settings.min_contrast {

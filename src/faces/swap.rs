@@ -19,7 +19,7 @@ use super::convert::FaceConverter;
 use super::crop::{self, DEFAULT_MARGIN, Window};
 use super::error::FacesError;
 use super::rect::FaceBox;
-use super::roll::{self, RollFilter, RollSettings};
+use super::roll::{RollFilter, RollSettings};
 use super::track::{Active, Track, TrackSettings, Tracker};
 
 /// How faces are swapped.
@@ -195,9 +195,7 @@ impl FrameSwapper {
             .map(|a| {
                 let mut window = Window::around(&a.smoothed, self.settings.margin);
                 if self.settings.upright {
-                    let upright = crop::crop(picture, &window, resolution);
-                    let estimate = roll::estimate(&upright, crop::face_fraction(self.settings.margin));
-                    window.angle = self.rolls.update(a.id, time_s, estimate.as_ref());
+                    window = self.rolls.turn(picture, window, resolution, self.settings.margin, a.id, time_s);
                 }
                 SwappedFace { track: a.id, raw: a.raw, smoothed: a.smoothed, window, detected: a.detected }
             })
